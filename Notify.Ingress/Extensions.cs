@@ -1,0 +1,77 @@
+using Notify.Ingress.Authentication;
+using Notify.Ingress.Grpc;
+using Notify.Ingress.Options;
+using Notify.Ingress.Startup;
+using Notify.Ingress.Validation;
+using Notify.Outbox.Reading;
+using Notify.Outbox.Tenants;
+using Notify.Outbox.Writing;
+
+namespace Notify.Ingress;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("notifydb", dataSource =>
+        {
+            var settings = dataSource.ConnectionStringBuilder;
+            // Fail fast rather than hang a caller while the database is away.
+            if (settings.Timeout == 15)
+            {
+                settings.Timeout = 3;
+            }
+            // The ingest statements are few and hot: prepare them once per connection.
+            if (settings.MaxAutoPrepare == 0)
+            {
+                settings.MaxAutoPrepare = 16;
+            }
+        });
+        builder.AddRedisClient("redis");
+
+        builder.Services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
+        builder.Services.AddOptions<OutboxWriterOptions>().BindConfiguration(OutboxWriterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TenantStore>();
+        builder.Services.AddSingleton<ApiKeyAuthenticator>();
+        builder.Services.AddSingleton<OutboxWriter>();
+        builder.Services.AddSingleton<NotificationReader>();
+        builder.Services.AddSingleton<SendRequestValidator>();
+        builder.Services.AddSingleton<NotificationFactory>();
+        builder.Services.AddSingleton<StartupChecks>();
+
+        builder.Services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<StoreExceptionInterceptor>();
+            // Batches of 1,000 notifications with template data fit well within this.
+            options.MaxReceiveMessageSize = 16 * 1024 * 1024;
+        }).AddServiceOptions<NotifyApi>(options => options.Interceptors.Add<ApiKeyInterceptor>());
+        builder.Services.AddGrpcReflection();
+        // The gRPC health service reports the same checks as /health (database, Redis).
+        builder.Services.AddGrpcHealthChecks();
+    }
+
+    public static WebApplication MapNotifyApi(this WebApplication app)
+    {
+        app.MapGrpcService<NotifyApi>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary>Runs the start-up checks; on failure prints what to fix and exits non-zero.</summary>
+    public static async Task CheckDependenciesAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.Services.GetRequiredService<StartupChecks>().RunAsync(app.Lifetime.ApplicationStopping);
+        }
+        catch (StartupException ex)
+        {
+            app.Logger.LogCritical("Notify.Ingress cannot start: {Reason}", ex.Message);
+            Environment.Exit(1);
+        }
+    }
+}

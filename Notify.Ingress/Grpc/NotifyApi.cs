@@ -1,0 +1,154 @@
+using System.Diagnostics.CodeAnalysis;
+using Grpc.Core;
+using Notify.Grpc.V1;
+using Notify.Ingress.Validation;
+using Notify.Outbox.Reading;
+using Notify.Outbox.Writing;
+
+namespace Notify.Ingress.Grpc;
+
+/// <summary>The <c>notify.v1.NotifyService</c> implementation.</summary>
+internal sealed class NotifyApi(
+    SendRequestValidator validator,
+    NotificationFactory factory,
+    OutboxWriter writer,
+    NotificationReader reader) : NotifyService.NotifyServiceBase
+{
+    public const int MaxBatchSize = 1_000;
+
+    public override async Task<SendResponse> Send(SendRequest request, ServerCallContext context)
+    {
+        var tenant = TenantContext.Get(context);
+        var violations = new FieldViolations();
+        var send = validator.Validate(request, violations);
+        if (send is null)
+        {
+            throw violations.ToException();
+        }
+        var templateVersions = await ResolveTemplatesAsync(tenant, send, violations, context.CancellationToken);
+        violations.ThrowIfAny();
+
+        var notification = factory.Create(tenant.TenantId, send, templateVersions);
+        var outcome = (await writer.WriteAsync([notification], context.CancellationToken))[0];
+        return outcome switch
+        {
+            Accepted accepted => ProtoMapping.ToResponse(accepted),
+            _ => throw ToException(outcome, request.IdempotencyKey),
+        };
+    }
+
+    public override async Task<SendBatchResponse> SendBatch(SendBatchRequest request, ServerCallContext context)
+    {
+        var tenant = TenantContext.Get(context);
+        if (request.Notifications.Count is 0 or > MaxBatchSize)
+        {
+            FieldViolations.ThrowInvalid("notifications", $"must hold 1 to {MaxBatchSize:N0} notifications");
+        }
+
+        var response = new SendBatchResponse();
+        var results = new SendBatchItemResult[request.Notifications.Count];
+        var toWrite = new List<NewNotification>(request.Notifications.Count);
+        var writeIndex = new List<int>(request.Notifications.Count);
+        for (var i = 0; i < request.Notifications.Count; i++)
+        {
+            var item = request.Notifications[i];
+            var violations = new FieldViolations();
+            var send = validator.Validate(item, violations);
+            var templateVersions = send is null ? null : await ResolveTemplatesAsync(tenant, send, violations, context.CancellationToken);
+            if (send is null || !violations.IsEmpty)
+            {
+                results[i] = ItemError(i, StatusCode.InvalidArgument, violations.ToException().Status.Detail, violations);
+                continue;
+            }
+            toWrite.Add(factory.Create(tenant.TenantId, send, templateVersions));
+            writeIndex.Add(i);
+        }
+
+        var outcomes = await writer.WriteAsync(toWrite, context.CancellationToken);
+        for (var j = 0; j < outcomes.Count; j++)
+        {
+            var i = writeIndex[j];
+            results[i] = outcomes[j] switch
+            {
+                Accepted accepted => new SendBatchItemResult { Index = i, Accepted = ProtoMapping.ToResponse(accepted) },
+                var other => ToItemError(i, ToException(other, request.Notifications[i].IdempotencyKey)),
+            };
+        }
+
+        response.Results.AddRange(results);
+        response.AcceptedCount = results.Count(r => r.ResultCase == SendBatchItemResult.ResultOneofCase.Accepted);
+        response.RejectedCount = results.Length - response.AcceptedCount;
+        return response;
+    }
+
+    public override async Task<Notification> GetNotification(GetNotificationRequest request, ServerCallContext context)
+    {
+        var tenant = TenantContext.Get(context);
+        var id = ParseNotificationId(request.NotificationId);
+        var view = await reader.GetAsync(tenant.TenantId, id, context.CancellationToken) ?? ThrowNotFound(request.NotificationId);
+        return ProtoMapping.ToProto(view);
+    }
+
+    public override async Task<CancelNotificationResponse> CancelNotification(CancelNotificationRequest request, ServerCallContext context)
+    {
+        var tenant = TenantContext.Get(context);
+        var id = ParseNotificationId(request.NotificationId);
+        if (await reader.CancelAsync(tenant.TenantId, id, context.CancellationToken) is not { } result)
+        {
+            ThrowNotFound(request.NotificationId);
+            return null;
+        }
+        var response = new CancelNotificationResponse { CancelledCount = result.Cancelled };
+        response.Deliveries.AddRange(result.View.Deliveries.Select(ProtoMapping.ToProto));
+        return response;
+    }
+
+    private static Task<IReadOnlyDictionary<string, int>?> ResolveTemplatesAsync(
+        TenantContext tenant, ValidatedSend send, FieldViolations violations, CancellationToken cancellationToken)
+    {
+        if (send.Request.BodyCase != SendRequest.BodyOneofCase.Template)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, int>?>(null);
+        }
+        _ = tenant;
+        _ = violations;
+        _ = cancellationToken;
+        throw new RpcException(new Status(StatusCode.Unimplemented, "Template sends are not available yet."));
+    }
+
+    private static Guid ParseNotificationId(string value)
+    {
+        if (!Guid.TryParse(value, out var id))
+        {
+            FieldViolations.ThrowInvalid("notification_id", "must be a UUID as returned by Send");
+        }
+        return id;
+    }
+
+    [DoesNotReturn]
+    private static NotificationView ThrowNotFound(string id)
+        => throw new RpcException(new Status(StatusCode.NotFound, $"No notification {id} for this tenant."));
+
+    private static RpcException ToException(WriteOutcome outcome, string idempotencyKey) => outcome switch
+    {
+        KeyConflict conflict => new RpcException(new Status(StatusCode.AlreadyExists,
+            $"idempotency_key '{idempotencyKey}' was already used for a different request (notification {conflict.ExistingNotificationId}). " +
+            "Use a new key for a new notification, or resend the original request unchanged.")),
+        Rejected { Retryable: true } rejected => new RpcException(new Status(StatusCode.Aborted, rejected.Reason)),
+        Rejected rejected => new RpcException(new Status(StatusCode.InvalidArgument, rejected.Reason)),
+        _ => new RpcException(new Status(StatusCode.Internal, "Unexpected write outcome.")),
+    };
+
+    private static SendBatchItemResult ToItemError(int index, RpcException exception)
+        => ItemError(index, exception.StatusCode, exception.Status.Detail, null);
+
+    private static SendBatchItemResult ItemError(int index, StatusCode code, string message, FieldViolations? violations)
+    {
+        var error = new ItemError { Code = (int)code, Message = message };
+        if (violations is not null)
+        {
+            error.Fields.AddRange(violations.Items.Select(v => new FieldError { Field = v.Field, Description = v.Description }));
+        }
+        return new SendBatchItemResult { Index = index, Error = error };
+    }
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Notify.Ingress.Options;
+
+public sealed class IngressOptions
+{
+    public const string SectionName = "Notify:Ingress";
+
+    /// <summary>
+    /// Hosts that webhook URLs may address over plain http (the provider sandbox in
+    /// development). Empty in production: only https is accepted there.
+    /// </summary>
+    public List<string> AllowedHttpWebhookHosts { get; set; } = [];
+
+    /// <summary>Provider calls allowed per delivery, by channel (first attempt plus retries).</summary>
+    public Dictionary<string, int> MaxAttempts { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["email"] = 6,
+        ["sms"] = 4,
+        ["whatsapp"] = 4,
+        ["webhook"] = 8,
+        ["push"] = 4,
+    };
+
+    /// <summary>How long a verified API key is trusted before it is looked up again (revocation delay).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A tenant and key the ingress creates at start (the AppHost's development tenant).</summary>
+public sealed class BootstrapOptions
+{
+    public const string SectionName = "Notify:Bootstrap";
+
+    public string? TenantName { get; set; }
+
+    public string? ApiKey { get; set; }
+}

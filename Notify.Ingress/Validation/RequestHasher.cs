@@ -1,0 +1,71 @@
+using System.Collections;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+
+namespace Notify.Ingress.Validation;
+
+/// <summary>
+/// SHA-256 of a request in canonical form, to tell a retry (same hash) from a different
+/// request reusing an idempotency key. Protobuf writes map entries in the order they were
+/// parsed, which clients do not fix, so maps are sorted by key (recursively, including the
+/// Struct inside template data) before serializing a copy.
+/// </summary>
+internal static class RequestHasher
+{
+    public static byte[] Hash<T>(T request) where T : IMessage<T>
+    {
+        var copy = request.Clone();
+        Canonicalize(copy);
+        return SHA256.HashData(copy.ToByteArray());
+    }
+
+    private static void Canonicalize(IMessage message)
+    {
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            var value = field.Accessor.GetValue(message);
+            if (field.IsMap)
+            {
+                SortMap((IDictionary)value, field.MessageType.FindFieldByNumber(2).FieldType == FieldType.Message);
+            }
+            else if (field.IsRepeated)
+            {
+                if (field.FieldType == FieldType.Message)
+                {
+                    foreach (IMessage item in (IList)value)
+                    {
+                        Canonicalize(item);
+                    }
+                }
+            }
+            else if (field.FieldType == FieldType.Message && value is IMessage nested)
+            {
+                Canonicalize(nested);
+            }
+        }
+    }
+
+    private static void SortMap(IDictionary map, bool valuesAreMessages)
+    {
+        if (map.Count == 0)
+        {
+            return;
+        }
+        var entries = new List<DictionaryEntry>(map.Count);
+        foreach (DictionaryEntry entry in map)
+        {
+            entries.Add(entry);
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Key.ToString(), b.Key.ToString()));
+        map.Clear();
+        foreach (var entry in entries)
+        {
+            if (valuesAreMessages && entry.Value is IMessage nested)
+            {
+                Canonicalize(nested);
+            }
+            map.Add(entry.Key, entry.Value);
+        }
+    }
+}

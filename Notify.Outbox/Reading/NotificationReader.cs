@@ -1,0 +1,129 @@
+using Npgsql;
+
+namespace Notify.Outbox.Reading;
+
+/// <summary>Reads and cancels one tenant's notifications. Every query is scoped by tenant.</summary>
+public sealed class NotificationReader(NpgsqlDataSource dataSource)
+{
+    private const string NotificationSql = """
+        SELECT id, idempotency_key, priority, correlation_id, metadata::text, template_id, locale,
+               created_at, send_at, expires_at
+        FROM notify.notifications
+        WHERE id = @id AND tenant_id = @tenant
+        """;
+
+    private const string DeliveriesSql = """
+        SELECT id, channel, recipient, status, attempt_count, max_attempts, next_attempt_at, provider,
+               provider_message_id, last_error_code, last_error_message, skip_reason, created_at, updated_at,
+               sent_at, delivered_at, template_version
+        FROM notify.deliveries
+        WHERE notification_id = @id AND tenant_id = @tenant
+        ORDER BY id
+        """;
+
+    private const string AttemptsSql = """
+        SELECT a.delivery_id, a.attempt_number, a.provider, a.outcome, a.http_status, a.error_code,
+               a.error_message, a.provider_message_id, a.started_at, a.duration_ms
+        FROM notify.delivery_attempts a
+        JOIN notify.deliveries d ON d.id = a.delivery_id AND d.channel = a.channel
+        WHERE d.notification_id = @id AND d.tenant_id = @tenant
+        ORDER BY a.delivery_id, a.attempt_number
+        """;
+
+    // Only deliveries no worker has claimed can be cancelled. A claim holds the row lock, so
+    // a delivery being claimed concurrently is re-checked after the claim and left alone.
+    private const string CancelSql = """
+        UPDATE notify.deliveries
+        SET status = 'CANCELLED', updated_at = now()
+        WHERE notification_id = @id AND tenant_id = @tenant AND status IN ('PENDING', 'RETRYING')
+        """;
+
+    public async Task<NotificationView?> GetAsync(Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await ReadAsync(connection, tenantId, notificationId, cancellationToken);
+    }
+
+    /// <summary>Cancels what can be cancelled; null when the notification is not the tenant's.</summary>
+    public async Task<(int Cancelled, NotificationView View)?> CancelAsync(Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        int cancelled;
+        await using (var command = new NpgsqlCommand(CancelSql, connection))
+        {
+            command.Parameters.AddWithValue("id", notificationId);
+            command.Parameters.AddWithValue("tenant", tenantId);
+            cancelled = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var view = await ReadAsync(connection, tenantId, notificationId, cancellationToken);
+        return view is null ? null : (cancelled, view);
+    }
+
+    private static async Task<NotificationView?> ReadAsync(NpgsqlConnection connection, Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var sql in new[] { NotificationSql, DeliveriesSql, AttemptsSql })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddWithValue("id", notificationId);
+            command.Parameters.AddWithValue("tenant", tenantId);
+            batch.BatchCommands.Add(command);
+        }
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var header = (
+            Id: reader.GetGuid(0), Key: reader.GetString(1), Priority: reader.GetInt16(2), Correlation: NullableString(reader, 3),
+            Metadata: NullableString(reader, 4), Template: NullableString(reader, 5), Locale: NullableString(reader, 6),
+            Created: reader.GetDateTime(7), SendAt: NullableDate(reader, 8), ExpiresAt: NullableDate(reader, 9));
+
+        await reader.NextResultAsync(cancellationToken);
+        var rows = new List<(Guid Id, Func<IReadOnlyList<AttemptView>, DeliveryView> Make)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            var channel = reader.GetString(1);
+            var recipient = reader.GetString(2);
+            var status = reader.GetString(3);
+            var attemptCount = reader.GetInt32(4);
+            var maxAttempts = reader.GetInt32(5);
+            var next = reader.GetDateTime(6);
+            var provider = NullableString(reader, 7);
+            var providerMessageId = NullableString(reader, 8);
+            var errorCode = NullableString(reader, 9);
+            var errorMessage = NullableString(reader, 10);
+            var skipReason = NullableString(reader, 11);
+            var created = reader.GetDateTime(12);
+            var updated = reader.GetDateTime(13);
+            var sent = NullableDate(reader, 14);
+            var delivered = NullableDate(reader, 15);
+            int? templateVersion = reader.IsDBNull(16) ? null : reader.GetInt32(16);
+            rows.Add((id, attempts => new DeliveryView(id, channel, recipient, status, attemptCount, maxAttempts, next, provider,
+                providerMessageId, errorCode, errorMessage, skipReason, created, updated, sent, delivered, templateVersion, attempts)));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var attemptsByDelivery = new Dictionary<Guid, List<AttemptView>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var deliveryId = reader.GetGuid(0);
+            if (!attemptsByDelivery.TryGetValue(deliveryId, out var list))
+            {
+                attemptsByDelivery[deliveryId] = list = [];
+            }
+            list.Add(new AttemptView(reader.GetInt32(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4), NullableString(reader, 5), NullableString(reader, 6),
+                NullableString(reader, 7), reader.GetDateTime(8), reader.GetInt32(9)));
+        }
+
+        var deliveries = rows.Select(r => r.Make(attemptsByDelivery.TryGetValue(r.Id, out var a) ? a : [])).ToList();
+        return new NotificationView(header.Id, header.Key, header.Priority, header.Correlation, header.Metadata, header.Template,
+            header.Locale, header.Created, header.SendAt, header.ExpiresAt, deliveries);
+    }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTime? NullableDate(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDateTime(ordinal);
+}

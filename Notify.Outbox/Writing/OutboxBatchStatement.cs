@@ -1,0 +1,276 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Notify.Outbox.Writing;
+
+/// <summary>
+/// The SQL of one group commit: every notification and delivery of the group is inserted
+/// by a single statement over arrays (one round trip however many rows), suppressed
+/// addresses become SKIPPED in the same statement, and the channels' workers are woken
+/// with NOTIFY, which PostgreSQL delivers only if the transaction commits.
+/// </summary>
+internal static class OutboxBatchStatement
+{
+    private const string InsertSql = """
+        WITH n AS (
+            INSERT INTO notify.notifications
+                (id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+                 priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
+            SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params::jsonb, content::jsonb,
+                   priority, send_at, expires_at, correlation_id, metadata::jsonb, external_id, traceparent
+            FROM unnest(@n_id, @n_tenant, @n_key, @n_hash, @n_template, @n_locale, @n_params, @n_content,
+                        @n_priority, @n_send_at, @n_expires_at, @n_correlation, @n_metadata, @n_external, @n_traceparent)
+                 AS t(id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+                      priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            RETURNING id, priority, send_at, expires_at
+        ), d AS (
+            INSERT INTO notify.deliveries
+                (id, notification_id, tenant_id, channel, recipient, platform, status, skip_reason,
+                 priority, template_version, max_attempts, next_attempt_at, expires_at)
+            SELECT t.id, t.notification_id, t.tenant_id, t.channel, t.recipient, t.platform,
+                   CASE WHEN s.reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
+                   'suppressed:' || s.reason,
+                   n.priority, t.template_version, t.max_attempts, coalesce(n.send_at, now()), n.expires_at
+            FROM unnest(@d_id, @d_notification, @d_tenant, @d_channel, @d_recipient, @d_platform,
+                        @d_template_version, @d_max_attempts)
+                 AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, max_attempts)
+            JOIN n ON n.id = t.notification_id
+            LEFT JOIN notify.suppressions s
+                   ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
+            RETURNING id, status, skip_reason
+        )
+        SELECT id, NULL::text AS status, NULL::text AS skip_reason FROM n
+        UNION ALL
+        SELECT id, status, skip_reason FROM d
+        """;
+
+    private const string WakeSql = "SELECT pg_notify('notify_' || c, '') FROM unnest(@channels) AS c";
+
+    // The earlier notification behind each idempotency key this group lost a race (or a
+    // retry) to, with its deliveries in creation order.
+    private const string ExistingSql = """
+        SELECT n.tenant_id, n.idempotency_key, n.id, n.request_hash,
+               d.id, d.channel, d.recipient, d.status, d.skip_reason
+        FROM unnest(@tenants, @keys) AS k(tenant_id, idempotency_key)
+        JOIN notify.notifications n ON n.tenant_id = k.tenant_id AND n.idempotency_key = k.idempotency_key
+        LEFT JOIN notify.deliveries d ON d.notification_id = n.id AND d.tenant_id = n.tenant_id
+        ORDER BY n.id, d.id
+        """;
+
+    public static async Task<IReadOnlyList<WriteOutcome>> ExecuteAsync(
+        NpgsqlDataSource dataSource, IReadOnlyList<NewNotification> notifications, CancellationToken cancellationToken)
+    {
+        // The first notification per (tenant, key) is written; a repeat of the same key in
+        // the same group takes the first one's outcome (replay or conflict).
+        var firstIndexByKey = new Dictionary<(Guid, string), int>(notifications.Count);
+        var leaderOf = new int[notifications.Count];
+        var leaders = new List<NewNotification>(notifications.Count);
+        for (var i = 0; i < notifications.Count; i++)
+        {
+            var key = (notifications[i].TenantId, notifications[i].IdempotencyKey);
+            if (firstIndexByKey.TryGetValue(key, out var first))
+            {
+                leaderOf[i] = first;
+            }
+            else
+            {
+                firstIndexByKey[key] = i;
+                leaderOf[i] = i;
+                leaders.Add(notifications[i]);
+            }
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var inserted = new HashSet<Guid>(leaders.Count);
+        var deliveryState = new Dictionary<Guid, (string Status, string? SkipReason)>();
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            batch.BatchCommands.Add(BuildInsert(leaders));
+            var wake = new NpgsqlBatchCommand(WakeSql);
+            wake.Parameters.AddWithValue("channels", leaders.SelectMany(n => n.Deliveries).Select(d => d.Channel).Distinct().ToArray());
+            batch.BatchCommands.Add(wake);
+
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetGuid(0);
+                if (reader.IsDBNull(1))
+                {
+                    inserted.Add(id);
+                }
+                else
+                {
+                    deliveryState[id] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+                }
+            }
+        }
+
+        Dictionary<(Guid, string), ExistingNotification>? existing = null;
+        if (inserted.Count < leaders.Count)
+        {
+            existing = await ReadExistingAsync(connection, transaction, leaders.Where(n => !inserted.Contains(n.Id)).ToList(), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+
+        var outcomes = new WriteOutcome[notifications.Count];
+        for (var i = 0; i < notifications.Count; i++)
+        {
+            var notification = notifications[i];
+            var leader = notifications[leaderOf[i]];
+            if (leaderOf[i] == i && inserted.Contains(notification.Id))
+            {
+                outcomes[i] = new Accepted(notification.Id, Written(notification, deliveryState), Replayed: false);
+            }
+            else if (leaderOf[i] != i && inserted.Contains(leader.Id))
+            {
+                outcomes[i] = notification.RequestHash.AsSpan().SequenceEqual(leader.RequestHash)
+                    ? new Accepted(leader.Id, Written(leader, deliveryState), Replayed: true)
+                    : new KeyConflict(leader.Id);
+            }
+            else if (existing!.TryGetValue((notification.TenantId, notification.IdempotencyKey), out var earlier))
+            {
+                outcomes[i] = notification.RequestHash.AsSpan().SequenceEqual(earlier.RequestHash)
+                    ? new Accepted(earlier.Id, earlier.Deliveries, Replayed: true)
+                    : new KeyConflict(earlier.Id);
+            }
+            else
+            {
+                // The conflicting row was deleted between our insert and our read (retention).
+                outcomes[i] = new Rejected("The idempotency key is being reused concurrently; retry the call.", Retryable: true);
+            }
+        }
+        return outcomes;
+    }
+
+    private static List<WrittenDelivery> Written(NewNotification notification, Dictionary<Guid, (string Status, string? SkipReason)> state)
+    {
+        var written = new List<WrittenDelivery>(notification.Deliveries.Count);
+        foreach (var d in notification.Deliveries)
+        {
+            var (status, skipReason) = state.TryGetValue(d.Id, out var s) ? s : (DeliveryStatuses.Pending, null);
+            written.Add(new WrittenDelivery(d.Id, d.Channel, d.Recipient, status, skipReason));
+        }
+        return written;
+    }
+
+    private static NpgsqlBatchCommand BuildInsert(List<NewNotification> notifications)
+    {
+        var count = notifications.Count;
+        var deliveryCount = notifications.Sum(n => n.Deliveries.Count);
+
+        var nId = new Guid[count];
+        var nTenant = new Guid[count];
+        var nKey = new string[count];
+        var nHash = new byte[count][];
+        var nTemplate = new string?[count];
+        var nLocale = new string?[count];
+        var nParams = new string?[count];
+        var nContent = new string?[count];
+        var nPriority = new short[count];
+        var nSendAt = new DateTime?[count];
+        var nExpiresAt = new DateTime?[count];
+        var nCorrelation = new string?[count];
+        var nMetadata = new string?[count];
+        var nExternal = new string?[count];
+        var nTraceparent = new string?[count];
+
+        var dId = new Guid[deliveryCount];
+        var dNotification = new Guid[deliveryCount];
+        var dTenant = new Guid[deliveryCount];
+        var dChannel = new string[deliveryCount];
+        var dRecipient = new string[deliveryCount];
+        var dPlatform = new string?[deliveryCount];
+        var dTemplateVersion = new int?[deliveryCount];
+        var dMaxAttempts = new int[deliveryCount];
+
+        var j = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var n = notifications[i];
+            nId[i] = n.Id;
+            nTenant[i] = n.TenantId;
+            nKey[i] = n.IdempotencyKey;
+            nHash[i] = n.RequestHash;
+            nTemplate[i] = n.TemplateId;
+            nLocale[i] = n.Locale;
+            nParams[i] = n.ParamsJson;
+            nContent[i] = n.ContentJson;
+            nPriority[i] = n.Priority;
+            nSendAt[i] = n.SendAt;
+            nExpiresAt[i] = n.ExpiresAt;
+            nCorrelation[i] = n.CorrelationId;
+            nMetadata[i] = n.MetadataJson;
+            nExternal[i] = n.ExternalId;
+            nTraceparent[i] = n.Traceparent;
+            foreach (var d in n.Deliveries)
+            {
+                dId[j] = d.Id;
+                dNotification[j] = n.Id;
+                dTenant[j] = n.TenantId;
+                dChannel[j] = d.Channel;
+                dRecipient[j] = d.Recipient;
+                dPlatform[j] = d.Platform;
+                dTemplateVersion[j] = d.TemplateVersion;
+                dMaxAttempts[j] = d.MaxAttempts;
+                j++;
+            }
+        }
+
+        var command = new NpgsqlBatchCommand(InsertSql);
+        var p = command.Parameters;
+        p.AddWithValue("n_id", nId);
+        p.AddWithValue("n_tenant", nTenant);
+        p.AddWithValue("n_key", nKey);
+        p.AddWithValue("n_hash", NpgsqlDbType.Array | NpgsqlDbType.Bytea, nHash);
+        p.AddWithValue("n_template", NpgsqlDbType.Array | NpgsqlDbType.Text, nTemplate);
+        p.AddWithValue("n_locale", NpgsqlDbType.Array | NpgsqlDbType.Text, nLocale);
+        p.AddWithValue("n_params", NpgsqlDbType.Array | NpgsqlDbType.Text, nParams);
+        p.AddWithValue("n_content", NpgsqlDbType.Array | NpgsqlDbType.Text, nContent);
+        p.AddWithValue("n_priority", nPriority);
+        p.AddWithValue("n_send_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, nSendAt);
+        p.AddWithValue("n_expires_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, nExpiresAt);
+        p.AddWithValue("n_correlation", NpgsqlDbType.Array | NpgsqlDbType.Text, nCorrelation);
+        p.AddWithValue("n_metadata", NpgsqlDbType.Array | NpgsqlDbType.Text, nMetadata);
+        p.AddWithValue("n_external", NpgsqlDbType.Array | NpgsqlDbType.Text, nExternal);
+        p.AddWithValue("n_traceparent", NpgsqlDbType.Array | NpgsqlDbType.Text, nTraceparent);
+        p.AddWithValue("d_id", dId);
+        p.AddWithValue("d_notification", dNotification);
+        p.AddWithValue("d_tenant", dTenant);
+        p.AddWithValue("d_channel", dChannel);
+        p.AddWithValue("d_recipient", dRecipient);
+        p.AddWithValue("d_platform", NpgsqlDbType.Array | NpgsqlDbType.Text, dPlatform);
+        p.AddWithValue("d_template_version", NpgsqlDbType.Array | NpgsqlDbType.Integer, dTemplateVersion);
+        p.AddWithValue("d_max_attempts", dMaxAttempts);
+        return command;
+    }
+
+    private static async Task<Dictionary<(Guid, string), ExistingNotification>> ReadExistingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<NewNotification> lost, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(ExistingSql, connection, transaction);
+        command.Parameters.AddWithValue("tenants", lost.Select(n => n.TenantId).ToArray());
+        command.Parameters.AddWithValue("keys", lost.Select(n => n.IdempotencyKey).ToArray());
+        var result = new Dictionary<(Guid, string), ExistingNotification>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var key = (reader.GetGuid(0), reader.GetString(1));
+            if (!result.TryGetValue(key, out var notification))
+            {
+                notification = new ExistingNotification(reader.GetGuid(2), reader.GetFieldValue<byte[]>(3), []);
+                result[key] = notification;
+            }
+            if (!reader.IsDBNull(4))
+            {
+                notification.Deliveries.Add(new WrittenDelivery(reader.GetGuid(4), reader.GetString(5), reader.GetString(6),
+                    reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+            }
+        }
+        return result;
+    }
+
+    private sealed record ExistingNotification(Guid Id, byte[] RequestHash, List<WrittenDelivery> Deliveries);
+}
