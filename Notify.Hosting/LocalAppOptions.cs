@@ -1,0 +1,33 @@
+using System.Reflection;
+using Notify.Hosting.Processes;
+
+namespace Notify.Hosting;
+
+/// <summary>Settings of one app model run; <see cref="LocalApp.CreateBuilder"/> fills them from args.</summary>
+public sealed class LocalAppOptions
+{
+    /// <summary>Where the state file, server data and logs go.</summary>
+    public string StateDirectory { get; set; } = Path.Combine(Directory.GetCurrentDirectory(), ".notify");
+
+    /// <summary>Directory that relative project paths are resolved against (Aspire: the AppHost project dir).</summary>
+    public string AppHostDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    /// <summary>Build configuration whose output is launched: the caller's own, like DCP with --no-build.</summary>
+    public string Configuration { get; set; } =
+        Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    /// <summary>OTLP collector; when null no OTEL_EXPORTER_OTLP_* variable is passed.</summary>
+    public string? OtlpEndpoint { get; set; } = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+
+    /// <summary>How long a WaitFor may take before the start fails.</summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a process gets after SIGTERM before its tree is killed.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Receives every log line of every process and server; null keeps them only in memory.</summary>
+    public Action<LogLine>? OnLog { get; set; }
+
+    /// <summary>Progress messages of the orchestrator itself (starting, healthy, stopping).</summary>
+    public Action<string>? OnStatus { get; set; }
+}
