@@ -61,17 +61,18 @@ internal static class Extensions
         return app;
     }
 
-    /// <summary>Runs the start-up checks; on failure prints what to fix and exits non-zero.</summary>
-    public static async Task CheckDependenciesAsync(this WebApplication app)
+    /// <summary>Runs the start-up checks; on failure logs what to fix and returns false.</summary>
+    public static async Task<bool> CheckDependenciesAsync(this WebApplication app)
     {
         try
         {
             await app.Services.GetRequiredService<StartupChecks>().RunAsync(app.Lifetime.ApplicationStopping);
+            return true;
         }
         catch (StartupException ex)
         {
             app.Logger.LogCritical("Notify.Ingress cannot start: {Reason}", ex.Message);
-            Environment.Exit(1);
+            return false;
         }
     }
 }

@@ -7,12 +7,16 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-await app.CheckDependenciesAsync();
+if (!await app.CheckDependenciesAsync())
+{
+    return 1;
+}
 
 app.MapDefaultEndpoints();
 app.MapNotifyApi();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The ingress's entry point, named for tests that host it in-process.</summary>
 public partial class Program;

@@ -17,6 +17,7 @@ internal sealed partial class StartupChecks(
     IConnectionMultiplexer redis,
     TenantStore tenants,
     IOptions<BootstrapOptions> bootstrap,
+    IConfiguration configuration,
     ILogger<StartupChecks> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
@@ -37,7 +38,9 @@ internal sealed partial class StartupChecks(
 
         try
         {
-            await OutboxMigrator.MigrateAsync(dataSource.ConnectionString, logger, cancellationToken);
+            // The data source's own connection string has the password stripped; DbUp opens
+            // its own connections, so it needs the configured one.
+            await OutboxMigrator.MigrateAsync(configuration.GetConnectionString("notifydb")!, logger, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

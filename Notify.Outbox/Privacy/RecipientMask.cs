@@ -21,7 +21,7 @@ public static class RecipientMask
         return at <= 0 ? "***" : string.Concat(address.AsSpan(0, 1), "***", address.AsSpan(at));
     }
 
-    /// <summary><c>+14155550123</c> → <c>+141*******23</c>: country code and last two digits.</summary>
+    /// <summary><c>+14155550123</c> → <c>+141******23</c>: country code and last two digits.</summary>
     public static string MaskPhone(string phone)
     {
         if (phone.Length < 7)
