@@ -82,12 +82,10 @@ internal sealed class PostgresDataDirectory
         }
 
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-        await File.WriteAllTextAsync(PasswordFile, password);
-        OwnerOnly.File(PasswordFile);
+        OwnerOnly.WriteAllText(PasswordFile, password);
 
         var pwfile = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"notify-pw-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(pwfile, password);
-        OwnerOnly.File(pwfile);
+        OwnerOnly.WriteAllText(pwfile, password);
         try
         {
             if (RunAsServiceUser)

@@ -1,0 +1,55 @@
+using Notify.Hosting;
+
+namespace Notify.AppHost;
+
+/// <summary>
+/// The Notify topology, shared by the AppHost and the topology tests (the stand-in for
+/// Aspire's DistributedApplicationTestingBuilder over the AppHost project).
+/// </summary>
+public static class NotifyAppModel
+{
+    public static readonly IReadOnlyList<(string Name, string Project)> ChannelProjects =
+    [
+        ("email", "../Notify.Email/Notify.Email.csproj"),
+        ("sms", "../Notify.Sms/Notify.Sms.csproj"),
+        ("whatsapp", "../Notify.WhatsApp/Notify.WhatsApp.csproj"),
+        ("webhook", "../Notify.Webhook/Notify.Webhook.csproj"),
+        ("push", "../Notify.Push/Notify.Push.csproj"),
+    ];
+
+    public static NotifyTopology Configure(LocalAppBuilder builder, NotifyAppModelOptions? options = null)
+    {
+        options ??= new NotifyAppModelOptions();
+        var repo = options.RepositoryRoot ?? RepositoryRoot.Find();
+        builder.Options.AppHostDirectory = Path.Combine(repo, "Notify.AppHost");
+        builder.Options.StateDirectory = options.StateDirectory ?? Path.Combine(repo, ".notify");
+        var apiKey = DevelopmentApiKey.LoadOrCreate(builder.Options.StateDirectory);
+
+        var postgres = builder.AddPostgres("postgres")
+            .WithPersistence(options.PersistentPostgres)
+            .WithDurability(options.DurablePostgres);
+        var notifyDb = postgres.AddDatabase("notifydb");
+        var redis = builder.AddRedis("redis");
+
+        var ingress = builder.AddProject("ingress", "../Notify.Ingress/Notify.Ingress.csproj")
+            .WithHttpEndpoint("http")                       // HTTP/1: /health, /alive, /metrics
+            .WithHttp2Endpoint("grpc")                      // plaintext HTTP/2 for gRPC
+            .WithReference(notifyDb).WaitFor(notifyDb)
+            .WithReference(redis).WaitFor(redis)
+            .WithEnvironment("Notify__Bootstrap__TenantName", "dev")
+            .WithEnvironment("Notify__Bootstrap__ApiKey", apiKey.Value)
+            .WithReplicas(options.IngressReplicas)
+            .WithHttpHealthCheck("/health");                // the ingress runs the migrations
+
+        var channels = !options.IncludeChannels ? [] : ChannelProjects
+            .Select(channel => builder.AddProject(channel.Name, channel.Project)
+                .WithHttpEndpoint("http")
+                .WithReference(notifyDb).WithReference(redis)
+                .WaitFor(ingress)                           // schema exists once the ingress is healthy
+                .WithReplicas(options.ChannelReplicas)
+                .WithHttpHealthCheck("/health"))
+            .ToList();
+
+        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels);
+    }
+}

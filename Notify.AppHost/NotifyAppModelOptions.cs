@@ -1,0 +1,32 @@
+namespace Notify.AppHost;
+
+/// <summary>Knobs of the Notify topology; the AppHost reads them from args, tests set them.</summary>
+public sealed record NotifyAppModelOptions
+{
+    /// <summary>Repository root (holds Notify.sln); found by walking up when null.</summary>
+    public string? RepositoryRoot { get; init; }
+
+    /// <summary>State (data, dev key, endpoints.json); <c>&lt;repo&gt;/.notify</c> when null.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>False runs only PostgreSQL, Redis and the ingress.</summary>
+    public bool IncludeChannels { get; init; } = true;
+
+    /// <summary>Tests set false (fsync off) and non-persistent for speed and cleanliness.</summary>
+    public bool DurablePostgres { get; init; } = true;
+
+    public bool PersistentPostgres { get; init; } = true;
+
+    public int IngressReplicas { get; init; } = 1;
+
+    public int ChannelReplicas { get; init; } = 1;
+
+    public static NotifyAppModelOptions FromArgs(string[] args)
+    {
+        var options = new NotifyAppModelOptions { IncludeChannels = !args.Contains("--no-channels") };
+        var stateDir = Array.IndexOf(args, "--state-dir");
+        return stateDir >= 0 && stateDir < args.Length - 1
+            ? options with { StateDirectory = Path.GetFullPath(args[stateDir + 1]) }
+            : options;
+    }
+}
