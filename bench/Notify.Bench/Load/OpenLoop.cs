@@ -74,6 +74,7 @@ internal static class OpenLoop
             if (measured)
             {
                 sentInWindow[index]++;
+                stats.RecordStartLag(MeasurementWindow.Micros(Math.Max(0, sent - due)));
             }
 
             try

@@ -26,6 +26,11 @@ internal sealed class CallerStats
 
     public long Replayed { get; private set; }
 
+    /// <summary>Open loop: the latest any call due in the window was sent after its due time, in microseconds.</summary>
+    public long MaxStartLagMicros { get; private set; }
+
+    public void RecordStartLag(long micros) => MaxStartLagMicros = Math.Max(MaxStartLagMicros, micros);
+
     public void CountSuccess(in CallOutcome outcome)
     {
         Calls++;
@@ -60,5 +65,6 @@ internal sealed class CallerStats
         DeliveriesAccepted += other.DeliveriesAccepted;
         ItemsRejected += other.ItemsRejected;
         Replayed += other.Replayed;
+        MaxStartLagMicros = Math.Max(MaxStartLagMicros, other.MaxStartLagMicros);
     }
 }

@@ -50,6 +50,16 @@ internal sealed record BenchReport
     /// <summary>Open loop: calls due in the window that no caller was free to send.</summary>
     public required long Unsent { get; init; }
 
+    /// <summary>
+    /// Open loop: how late the latest call due in the window was sent, in ms. Near zero when
+    /// generator and server kept up; large when a backlog (e.g. from a slow warmup) built up.
+    /// </summary>
+    public double? MaxStartLagMs { get; init; }
+
+    /// <summary>CPU this process used over warmup and window, in cores (2.0 = two cores busy).
+    /// On a machine shared with Notify it is CPU the server did not have.</summary>
+    public required double ProcessCpuCores { get; init; }
+
     /// <summary>Per call. Open loop: from the call's due time, so queueing behind busy callers counts.</summary>
     public required LatencySummary Latency { get; init; }
 

@@ -27,6 +27,7 @@ internal static class ConsoleReport
             ("calls", $"{r.Calls,12:N0}  {r.CallsPerSecond,12:N1} /s   failed {r.FailedCalls:N0}"),
             ("notifications", $"{r.NotificationsAccepted,12:N0}  {r.NotificationsPerSecond,12:N1} /s accepted"),
             ("deliveries", $"{r.DeliveriesAccepted,12:N0}  {r.DeliveriesPerSecond,12:N1} /s accepted"),
+            ("cpu", $"{r.ProcessCpuCores:0.00} cores used by this process" + (r.SelfTest ? " (generator and fake server)" : " (the generator)")),
             ("latency ms", Percentiles(r.Latency) + (r.Loop == "open" ? "   (from due time)" : "")),
         };
         if (r.ServiceTime is { } service)
@@ -36,7 +37,7 @@ internal static class ConsoleReport
 
         if (r.Loop == "open")
         {
-            rows.Add(("unsent", $"{r.Unsent:N0} due in the window but never sent (no free caller)"));
+            rows.Add(("schedule", $"unsent {r.Unsent:N0}, latest send {r.MaxStartLagMs:0.###} ms after due (a large lag means a backlog)"));
         }
 
         if (r.ItemsRejected > 0 || r.Replayed > 0)

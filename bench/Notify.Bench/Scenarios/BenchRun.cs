@@ -28,11 +28,12 @@ internal static class BenchRun
             $"run {factory.RunId}: {options.ScenarioName} against {target.Address} ({target.Source}), " +
             $"warmup {options.Warmup.TotalSeconds:0.###}s + {options.Duration.TotalSeconds:0.###}s measured…");
         var startedAt = DateTimeOffset.UtcNow;
+        var cpu = CpuMeter.Start();
         var result = options.Rate is { } rate
             ? await OpenLoop.RunAsync(callers, headers, rate, options.Warmup, options.Duration, options.CallTimeout, stopping)
             : await ClosedLoop.RunAsync(callers, headers, options.Warmup, options.Duration, options.CallTimeout, stopping);
 
-        return ToReport(options, target, machine, factory.RunId, startedAt, result);
+        return ToReport(options, target, machine, factory.RunId, startedAt, result) with { ProcessCpuCores = cpu.Cores() };
     }
 
     private static INotifyCaller CreateCaller(BenchOptions options, NotifyService.NotifyServiceClient client, NotificationFactory factory) =>
@@ -113,6 +114,8 @@ internal static class BenchRun
             ItemsRejected = t.ItemsRejected,
             Replayed = t.Replayed,
             Unsent = result.Unsent,
+            MaxStartLagMs = open ? Math.Round(t.MaxStartLagMicros / 1000.0, 3) : null,
+            ProcessCpuCores = 0,
             Latency = LatencySummary.From(t.Latency),
             ServiceTime = open ? LatencySummary.From(t.ServiceTime) : null,
             Errors = t.Errors.ToList(),
