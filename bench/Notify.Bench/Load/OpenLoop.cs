@@ -21,6 +21,11 @@ internal static class OpenLoop
     // so a backlog still pays its latency; what is left after that is reported as unsent.
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(5);
 
+    // During the warmup a cold start (JIT, connection setup) falls behind schedule, and
+    // that debt would otherwise be paid inside the window as latency the server did not
+    // cause. Warmup calls this late are skipped instead; calls due in the window never are.
+    private static readonly long WarmupSkipLag = Stopwatch.Frequency / 100;
+
     public static async Task<LoadResult> RunAsync(
         IReadOnlyList<INotifyCaller> callers, Metadata headers, double rate, TimeSpan warmup, TimeSpan duration, TimeSpan timeout, CancellationToken stopping)
     {
@@ -57,6 +62,11 @@ internal static class OpenLoop
             }
 
             var wait = due - Stopwatch.GetTimestamp();
+            if (due < window.From && -wait > WarmupSkipLag)
+            {
+                continue;
+            }
+
             if (wait > EarlyTolerance)
             {
                 try
