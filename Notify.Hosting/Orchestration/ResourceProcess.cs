@@ -59,6 +59,8 @@ public sealed class ResourceProcess
         IsHealthy = false;
         _process?.Dispose();
         _process = DetachedProcess.Start("dotnet", [_dll], _project.ProjectDirectory, _environment, Logs);
+        var started = _process;
+        started.Exited += (_, _) => Logs.Add($"Process {started.Id} exited with code {started.ExitCode}.", isError: started.ExitCode != 0);
         Started?.Invoke(this);
         await WaitUntilHealthyAsync(timeout ?? TimeSpan.FromSeconds(60), cancellationToken);
     }

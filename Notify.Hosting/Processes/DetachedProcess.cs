@@ -50,6 +50,9 @@ internal static class DetachedProcess
         {
             throw new InvalidOperationException($"Could not start {fileName}.");
         }
+        var pid = process.Id;
+        ExitGuard.Watch(pid);
+        process.Exited += (_, _) => ExitGuard.Forget(pid);
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

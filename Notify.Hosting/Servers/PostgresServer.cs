@@ -60,6 +60,7 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Graceful: pg_ctl stop -m fast (rolls back open transactions, checkpoints).</summary>
     public async Task StopAsync()
     {
+        ExitGuard.Forget(Pid);
         if (IsRunning)
         {
             var result = await _data.RunToolAsync("pg_ctl", ["-D", _data.Path, "-m", "fast", "-w", "-t", "30", "stop"]);
@@ -76,6 +77,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public async Task KillAsync()
     {
         var pid = Pid;
+        ExitGuard.Forget(pid);
         if (pid > 0)
         {
             // pg_ctl makes the postmaster a session leader, so its group is exactly the server.
@@ -133,7 +135,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        if (!_options.Persistent)
+        if (!_options.Persistent && Directory.Exists(_data.Path))
         {
             Directory.Delete(_data.Path, recursive: true);
             File.Delete(_data.PasswordFile);
@@ -169,6 +171,7 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException(
                 $"PostgreSQL did not start on port {Port} ({_data.Path}): {result.Output}{Environment.NewLine}{ReadLogTail()}");
         }
+        ExitGuard.Watch(Pid, signal: 3); // SIGQUIT: immediate shutdown
         await WaitUntilReadyAsync(cancellationToken: cancellationToken);
     }
 
