@@ -2,7 +2,6 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Notify.Grpc.V1;
@@ -66,13 +65,10 @@ public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyn
         {
             host.UseEnvironment("Development");
             host.ConfigureLogging(logging => logging.AddProvider(Logs));
+            // Settings, not app configuration: the ingress reads its connection strings while
+            // the builder is being set up, before app configuration callbacks apply.
             host.UseSetting("ConnectionStrings:notifydb", ConnectionString);
             host.UseSetting("ConnectionStrings:redis", infrastructure.Redis.ConnectionString);
-            host.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:notifydb"] = ConnectionString,
-                ["ConnectionStrings:redis"] = infrastructure.Redis.ConnectionString,
-            }));
         });
         Microsoft.AspNetCore.TestHost.TestServer server;
         try
