@@ -67,6 +67,22 @@ public static partial class TemplateRequests
             request.HtmlBody, request.Description, [.. variables]);
     }
 
+    /// <summary>Checks a GetTemplate request; the result's parts go to <see cref="TemplateStore.GetAsync"/>.</summary>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming every bad field.</exception>
+    public static (string TemplateId, string Channel, string Locale, int Version) Validate(GetTemplateRequest request)
+    {
+        var violations = new FieldViolations();
+        var templateId = ValidateTemplateId(request.TemplateId, "template_id", violations);
+        var channel = ValidateChannel(request.Channel, "channel", violations);
+        var locale = ValidateLocale(request.Locale, "locale", violations);
+        if (request.Version < 0)
+        {
+            violations.Add("version", "must be 0 (the latest) or a version number");
+        }
+        violations.ThrowIfAny();
+        return (templateId!, channel!, locale!, request.Version);
+    }
+
     /// <summary>Checks a template id (<c>template_id</c> of PutTemplate, GetTemplate, a Send's template).</summary>
     public static string? ValidateTemplateId(string templateId, string field, FieldViolations violations)
     {

@@ -121,4 +121,15 @@ public sealed class TemplateRequestsTests
         Assert.Equal("must be at most 256 KiB", violations["body"]);
         Assert.Contains("template_id", violations.Keys);
     }
+
+    [Fact]
+    public void A_get_request_is_normalised_and_checked()
+    {
+        Assert.Equal(("welcome", "sms", "pt-BR", 0),
+            TemplateRequests.Validate(new GetTemplateRequest { TemplateId = "welcome", Channel = Channel.Sms, Locale = "pt-br" }));
+
+        var exception = Assert.Throws<RpcException>(() => TemplateRequests.Validate(new GetTemplateRequest { TemplateId = "welcome", Version = -1 }));
+        var fields = exception.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field);
+        Assert.Equal(["channel", "version"], fields);
+    }
 }
