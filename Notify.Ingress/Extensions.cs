@@ -2,6 +2,7 @@ using Notify.Ingress.Authentication;
 using Notify.Ingress.Grpc;
 using Notify.Ingress.Options;
 using Notify.Ingress.Startup;
+using Notify.Ingress.Templates;
 using Notify.Ingress.Validation;
 using Notify.Outbox.Reading;
 using Notify.Outbox.Tenants;
@@ -40,6 +41,7 @@ internal static class Extensions
         builder.Services.AddSingleton<NotificationReader>();
         builder.Services.AddSingleton<SendRequestValidator>();
         builder.Services.AddSingleton<NotificationFactory>();
+        builder.Services.AddSingleton<TemplateStore>();
         builder.Services.AddSingleton<StartupChecks>();
 
         builder.Services.AddGrpc(options =>

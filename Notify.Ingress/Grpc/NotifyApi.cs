@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Notify.Grpc.V1;
+using Notify.Ingress.Templates;
 using Notify.Ingress.Validation;
 using Notify.Outbox.Reading;
 using Notify.Outbox.Writing;
@@ -12,7 +13,8 @@ internal sealed class NotifyApi(
     SendRequestValidator validator,
     NotificationFactory factory,
     OutboxWriter writer,
-    NotificationReader reader) : NotifyService.NotifyServiceBase
+    NotificationReader reader,
+    TemplateStore templates) : NotifyService.NotifyServiceBase
 {
     public const int MaxBatchSize = 1_000;
 
@@ -103,17 +105,48 @@ internal sealed class NotifyApi(
         return response;
     }
 
-    private static Task<IReadOnlyDictionary<string, int>?> ResolveTemplatesAsync(
+    public override async Task<Template> PutTemplate(PutTemplateRequest request, ServerCallContext context)
+        => await templates.PutAsync(TenantContext.Get(context).TenantId, request, context.CancellationToken);
+
+    public override async Task<Template> GetTemplate(GetTemplateRequest request, ServerCallContext context)
+    {
+        var tenant = TenantContext.Get(context);
+        var (templateId, channel, locale, version) = TemplateRequests.Validate(request);
+        return await templates.GetAsync(tenant.TenantId, templateId, channel, locale, version, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound,
+                $"No template '{templateId}' for channel {request.Channel} and locale '{locale}'" + (version > 0 ? $" at version {version}." : ".")));
+    }
+
+    public override Task<ListTemplatesResponse> ListTemplates(ListTemplatesRequest request, ServerCallContext context)
+        => templates.ListAsync(TenantContext.Get(context).TenantId, request.TemplateIdPrefix, request.PageSize, request.PageToken, context.CancellationToken);
+
+    /// <summary>
+    /// For a template send: the version of the template each channel will use (pinned now,
+    /// so a later put does not change what this notification says), or field violations
+    /// for a channel without a template and for every variable the data lacks.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, int>?> ResolveTemplatesAsync(
         TenantContext tenant, ValidatedSend send, FieldViolations violations, CancellationToken cancellationToken)
     {
-        if (send.Request.BodyCase != SendRequest.BodyOneofCase.Template)
+        var request = send.Request;
+        if (request.BodyCase != SendRequest.BodyOneofCase.Template)
         {
-            return Task.FromResult<IReadOnlyDictionary<string, int>?>(null);
+            return null;
         }
-        _ = tenant;
-        _ = violations;
-        _ = cancellationToken;
-        throw new RpcException(new Status(StatusCode.Unimplemented, "Template sends are not available yet."));
+        var channelNames = send.Targets.Select(t => t.ChannelName).Distinct().ToList();
+        var resolution = await templates.ResolveAsync(tenant.TenantId, request.Template.TemplateId, send.Locale!, channelNames, cancellationToken);
+        foreach (var missing in resolution.MissingChannels)
+        {
+            var index = request.Channels.IndexOf(Channels.FromName(missing));
+            violations.Add($"channels[{index}]",
+                $"template '{request.Template.TemplateId}' has no version for this channel in locale '{send.Locale}', its language or 'en'");
+        }
+        var supplied = request.Template.Data?.Fields.Keys ?? Enumerable.Empty<string>();
+        foreach (var variable in resolution.MissingVariables(supplied))
+        {
+            violations.Add("template.data", $"lacks the variable '{variable}' that the template uses");
+        }
+        return resolution.Found.ToDictionary(f => f.Key, f => f.Value.Version);
     }
 
     private static Guid ParseNotificationId(string value)

@@ -1,8 +1,8 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Notify.Grpc.V1;
 using Notify.Ingress.Options;
+using Notify.Ingress.Templates;
 
 namespace Notify.Ingress.Validation;
 
@@ -80,7 +80,12 @@ internal sealed partial class SendRequestValidator(IOptions<IngressOptions> opti
         {
             return null;
         }
-        var locale = request.BodyCase == SendRequest.BodyOneofCase.Template ? NormalizeLocale(request.Template.Locale) : null;
+        string? locale = null;
+        if (request.BodyCase == SendRequest.BodyOneofCase.Template)
+        {
+            LocaleTag.TryNormalize(request.Template.Locale, out var normalized);
+            locale = normalized;
+        }
         var priority = (short)(request.Priority == Priority.Bulk ? 1 : 0);
         return new ValidatedSend(request, targets, priority, sendAt, expiresAt, locale);
     }
@@ -230,7 +235,7 @@ internal sealed partial class SendRequestValidator(IOptions<IngressOptions> opti
         {
             violations.Add("template.template_id", "must be 1 to 128 letters, digits, '.', '_' or '-'");
         }
-        if (template.Locale.Length > 0 && !LocalePattern().IsMatch(template.Locale))
+        if (!LocaleTag.TryNormalize(template.Locale, out _))
         {
             violations.Add("template.locale", "must be a BCP 47 locale such as en or pt-BR");
         }
@@ -282,25 +287,6 @@ internal sealed partial class SendRequestValidator(IOptions<IngressOptions> opti
         }
     }
 
-    /// <summary><c>PT-br</c> → <c>pt-BR</c>; empty → <c>en</c>.</summary>
-    public static string NormalizeLocale(string locale)
-    {
-        if (locale.Length == 0)
-        {
-            return "en";
-        }
-        var parts = locale.Split('-');
-        var builder = new StringBuilder(parts[0].ToLowerInvariant());
-        for (var i = 1; i < parts.Length; i++)
-        {
-            builder.Append('-').Append(parts[i].Length == 2 ? parts[i].ToUpperInvariant() : parts[i]);
-        }
-        return builder.ToString();
-    }
-
     [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$")]
     private static partial Regex TemplateIdPattern();
-
-    [GeneratedRegex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
-    private static partial Regex LocalePattern();
 }
