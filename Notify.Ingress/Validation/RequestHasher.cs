@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Security.Cryptography;
 using Google.Protobuf;
@@ -15,9 +16,71 @@ internal static class RequestHasher
 {
     public static byte[] Hash<T>(T request) where T : IMessage<T>
     {
+        if (!HasUnorderedMaps(request))
+        {
+            // The common case (no map with two or more entries): the wire form is already
+            // canonical, so hash it without copying the request.
+            return HashSerialized(request);
+        }
         var copy = request.Clone();
         Canonicalize(copy);
-        return SHA256.HashData(copy.ToByteArray());
+        return HashSerialized(copy);
+    }
+
+    private static byte[] HashSerialized(IMessage message)
+    {
+        var size = message.CalculateSize();
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            message.WriteTo(buffer.AsSpan(0, size));
+            return SHA256.HashData(buffer.AsSpan(0, size));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool HasUnorderedMaps(IMessage message)
+    {
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            if (field.FieldType != FieldType.Message && !field.IsMap)
+            {
+                continue;
+            }
+            var value = field.Accessor.GetValue(message);
+            if (field.IsMap)
+            {
+                if (((IDictionary)value).Count > 1)
+                {
+                    return true;
+                }
+                foreach (DictionaryEntry entry in (IDictionary)value)
+                {
+                    if (entry.Value is IMessage nested && HasUnorderedMaps(nested))
+                    {
+                        return true;
+                    }
+                }
+            }
+            else if (field.IsRepeated)
+            {
+                foreach (var item in (IList)value)
+                {
+                    if (item is IMessage nested && HasUnorderedMaps(nested))
+                    {
+                        return true;
+                    }
+                }
+            }
+            else if (value is IMessage nested && HasUnorderedMaps(nested))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void Canonicalize(IMessage message)

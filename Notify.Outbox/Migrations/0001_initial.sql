@@ -56,8 +56,11 @@ CREATE TABLE notify.notifications (
     request_hash     bytea       NOT NULL,
     template_id      text,
     locale           text,
-    params           jsonb,                    -- template data
-    content          jsonb,                    -- inline content per channel
+    -- Template data and inline content as the caller sent them, serialized protobuf
+    -- (google.protobuf.Struct and notify.v1.Content): written and read only by Notify,
+    -- and cheaper both ways than JSON. Message bodies are not for ad-hoc SQL anyway.
+    params           bytea,
+    content          bytea,
     priority         smallint    NOT NULL,     -- 0 transactional, 1 bulk
     send_at          timestamptz,
     expires_at       timestamptz,

@@ -16,7 +16,7 @@ internal static class OutboxBatchStatement
             INSERT INTO notify.notifications
                 (id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
                  priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
-            SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params::jsonb, content::jsonb,
+            SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
                    priority, send_at, expires_at, correlation_id, metadata::jsonb, external_id, traceparent
             FROM unnest(@n_id, @n_tenant, @n_key, @n_hash, @n_template, @n_locale, @n_params, @n_content,
                         @n_priority, @n_send_at, @n_expires_at, @n_correlation, @n_metadata, @n_external, @n_traceparent)
@@ -167,8 +167,8 @@ internal static class OutboxBatchStatement
         var nHash = new byte[count][];
         var nTemplate = new string?[count];
         var nLocale = new string?[count];
-        var nParams = new string?[count];
-        var nContent = new string?[count];
+        var nParams = new byte[]?[count];
+        var nContent = new byte[]?[count];
         var nPriority = new short[count];
         var nSendAt = new DateTime?[count];
         var nExpiresAt = new DateTime?[count];
@@ -196,8 +196,8 @@ internal static class OutboxBatchStatement
             nHash[i] = n.RequestHash;
             nTemplate[i] = n.TemplateId;
             nLocale[i] = n.Locale;
-            nParams[i] = n.ParamsJson;
-            nContent[i] = n.ContentJson;
+            nParams[i] = n.Params;
+            nContent[i] = n.Content;
             nPriority[i] = n.Priority;
             nSendAt[i] = n.SendAt;
             nExpiresAt[i] = n.ExpiresAt;
@@ -227,8 +227,8 @@ internal static class OutboxBatchStatement
         p.AddWithValue("n_hash", NpgsqlDbType.Array | NpgsqlDbType.Bytea, nHash);
         p.AddWithValue("n_template", NpgsqlDbType.Array | NpgsqlDbType.Text, nTemplate);
         p.AddWithValue("n_locale", NpgsqlDbType.Array | NpgsqlDbType.Text, nLocale);
-        p.AddWithValue("n_params", NpgsqlDbType.Array | NpgsqlDbType.Text, nParams);
-        p.AddWithValue("n_content", NpgsqlDbType.Array | NpgsqlDbType.Text, nContent);
+        p.AddWithValue("n_params", NpgsqlDbType.Array | NpgsqlDbType.Bytea, nParams);
+        p.AddWithValue("n_content", NpgsqlDbType.Array | NpgsqlDbType.Bytea, nContent);
         p.AddWithValue("n_priority", nPriority);
         p.AddWithValue("n_send_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, nSendAt);
         p.AddWithValue("n_expires_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, nExpiresAt);
