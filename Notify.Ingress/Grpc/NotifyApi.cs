@@ -23,15 +23,16 @@ internal sealed class NotifyApi(
         var tenant = TenantContext.Get(context);
         var violations = new FieldViolations();
         var send = validator.Validate(request, violations);
-        if (send is null)
+        var templateVersions = send is null ? null : await ResolveTemplatesAsync(tenant, send, violations, context.CancellationToken);
+        if (send is null || !violations.IsEmpty)
         {
+            IngestMetrics.Invalid();
             throw violations.ToException();
         }
-        var templateVersions = await ResolveTemplatesAsync(tenant, send, violations, context.CancellationToken);
-        violations.ThrowIfAny();
 
         var notification = factory.Create(tenant.TenantId, send, templateVersions);
         var outcome = (await writer.WriteAsync([notification], context.CancellationToken))[0];
+        IngestMetrics.Record(outcome);
         return outcome switch
         {
             Accepted accepted => ProtoMapping.ToResponse(accepted),
@@ -59,6 +60,7 @@ internal sealed class NotifyApi(
             var templateVersions = send is null ? null : await ResolveTemplatesAsync(tenant, send, violations, context.CancellationToken);
             if (send is null || !violations.IsEmpty)
             {
+                IngestMetrics.Invalid();
                 results[i] = ItemError(i, StatusCode.InvalidArgument, violations.ToException().Status.Detail, violations);
                 continue;
             }
@@ -70,6 +72,7 @@ internal sealed class NotifyApi(
         for (var j = 0; j < outcomes.Count; j++)
         {
             var i = writeIndex[j];
+            IngestMetrics.Record(outcomes[j]);
             results[i] = outcomes[j] switch
             {
                 Accepted accepted => new SendBatchItemResult { Index = i, Accepted = ProtoMapping.ToResponse(accepted) },

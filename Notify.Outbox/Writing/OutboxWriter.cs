@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -78,7 +79,10 @@ public sealed partial class OutboxWriter : IAsyncDisposable
         var notifications = group.Count == 1 ? group[0].Notifications : group.SelectMany(p => p.Notifications).ToList();
         try
         {
+            var started = Stopwatch.GetTimestamp();
             var outcomes = await OutboxBatchStatement.ExecuteAsync(_dataSource, notifications, CancellationToken.None);
+            OutboxWriterMetrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            OutboxWriterMetrics.GroupSize.Record(notifications.Count);
             Distribute(group, outcomes);
         }
         catch (PostgresException ex) when (!ex.IsTransient && notifications.Count > 1)

@@ -24,6 +24,19 @@ public sealed class TopologyTests(TopologyFixture topology) : IClassFixture<Topo
     }
 
     [Fact]
+    public async Task Ingest_metrics_count_what_the_ingress_accepted()
+    {
+        using var http = new HttpClient();
+        await topology.Client.SendAsync(Requests.Email(), topology.DevelopmentKey);
+
+        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("ingress", "http"), "/metrics"));
+
+        Assert.Matches("notify_ingest_notifications_total\\{[^}]*outcome=\"accepted\"[^}]*\\} [1-9]", metrics);
+        Assert.Matches("notify_ingest_deliveries_total\\{[^}]*channel=\"email\"", metrics);
+        Assert.Contains("notify_outbox_commit_duration_seconds_bucket", metrics);
+    }
+
+    [Fact]
     public async Task A_notification_sent_over_grpc_is_committed_and_readable()
     {
         var request = Requests.AllChannels();
