@@ -81,6 +81,14 @@ internal static class OutboxBatchStatement
             }
         }
 
+        // Insert in key order: two groups racing on the same keys then take the unique
+        // index's locks in the same order, so they wait for each other instead of deadlocking.
+        leaders.Sort(static (a, b) =>
+        {
+            var byTenant = a.TenantId.CompareTo(b.TenantId);
+            return byTenant != 0 ? byTenant : string.CompareOrdinal(a.IdempotencyKey, b.IdempotencyKey);
+        });
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
