@@ -18,13 +18,13 @@ internal sealed class NotificationFactory(IOptions<IngressOptions> options)
     public NewNotification Create(Guid tenantId, ValidatedSend send, IReadOnlyDictionary<string, int>? templateVersions)
     {
         var request = send.Request;
-        var id = UuidV7.NewGuid();
+        var id = UuidV7.NewNotificationId();
         var deliveries = new NewDelivery[send.Targets.Count];
         for (var i = 0; i < deliveries.Length; i++)
         {
             var target = send.Targets[i];
             int? version = templateVersions is not null && templateVersions.TryGetValue(target.ChannelName, out var v) ? v : null;
-            deliveries[i] = new NewDelivery(UuidV7.NewGuid(), target.ChannelName, target.Recipient, target.Platform, version,
+            deliveries[i] = new NewDelivery(UuidV7.DeliveryId(id, i), target.ChannelName, target.Recipient, target.Platform, version,
                 _maxAttempts.GetValueOrDefault(target.ChannelName, 4));
         }
 

@@ -17,7 +17,7 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
                provider_message_id, last_error_code, last_error_message, skip_reason, created_at, updated_at,
                sent_at, delivered_at, template_version
         FROM notify.deliveries
-        WHERE notification_id = @id AND tenant_id = @tenant
+        WHERE id BETWEEN @id AND @last AND notification_id = @id AND tenant_id = @tenant
         ORDER BY id
         """;
 
@@ -26,7 +26,7 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
                a.error_message, a.provider_message_id, a.started_at, a.duration_ms
         FROM notify.delivery_attempts a
         JOIN notify.deliveries d ON d.id = a.delivery_id AND d.channel = a.channel
-        WHERE d.notification_id = @id AND d.tenant_id = @tenant
+        WHERE d.id BETWEEN @id AND @last AND d.notification_id = @id AND d.tenant_id = @tenant
         ORDER BY a.delivery_id, a.attempt_number
         """;
 
@@ -35,7 +35,8 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
     private const string CancelSql = """
         UPDATE notify.deliveries
         SET status = 'CANCELLED', updated_at = now()
-        WHERE notification_id = @id AND tenant_id = @tenant AND status IN ('PENDING', 'RETRYING')
+        WHERE id BETWEEN @id AND @last AND notification_id = @id AND tenant_id = @tenant
+          AND status IN ('PENDING', 'RETRYING')
         """;
 
     public async Task<NotificationView?> GetAsync(Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
@@ -52,6 +53,7 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
         await using (var command = new NpgsqlCommand(CancelSql, connection))
         {
             command.Parameters.AddWithValue("id", notificationId);
+            command.Parameters.AddWithValue("last", UuidV7.LastDeliveryId(notificationId));
             command.Parameters.AddWithValue("tenant", tenantId);
             cancelled = await command.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -66,6 +68,7 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.AddWithValue("id", notificationId);
+            command.Parameters.AddWithValue("last", UuidV7.LastDeliveryId(notificationId));
             command.Parameters.AddWithValue("tenant", tenantId);
             batch.BatchCommands.Add(command);
         }

@@ -54,7 +54,10 @@ internal static class OutboxBatchStatement
                d.id, d.channel, d.recipient, d.status, d.skip_reason
         FROM unnest(@tenants, @keys) AS k(tenant_id, idempotency_key)
         JOIN notify.notifications n ON n.tenant_id = k.tenant_id AND n.idempotency_key = k.idempotency_key
-        LEFT JOIN notify.deliveries d ON d.notification_id = n.id AND d.tenant_id = n.tenant_id
+        -- A notification's deliveries are the key range [id, id with 0xFF in the last byte].
+        LEFT JOIN notify.deliveries d
+               ON d.id BETWEEN n.id AND encode(overlay(uuid_send(n.id) PLACING '\xff'::bytea FROM 16), 'hex')::uuid
+              AND d.notification_id = n.id AND d.tenant_id = n.tenant_id
         ORDER BY n.id, d.id
         """;
 
