@@ -151,6 +151,10 @@ CREATE INDEX deliveries_leased_idx ON notify.deliveries (lock_expires_at)
 -- Every provider call. Append-only.
 CREATE TABLE notify.delivery_attempts (
     delivery_id         uuid        NOT NULL,
+    -- The claim that made the call: each claim bumps the lease token and makes at most one
+    -- provider call, so (delivery_id, lease_token) names a call exactly, including the call
+    -- of a worker whose lease expired before it could complete.
+    lease_token         bigint      NOT NULL,
     attempt_number      integer     NOT NULL,
     tenant_id           uuid        NOT NULL,
     channel             text        NOT NULL,
@@ -163,8 +167,8 @@ CREATE TABLE notify.delivery_attempts (
     error_code          text,
     error_message       text,
     provider_message_id text,
-    -- One row per attempt number: a retried completion cannot write an attempt twice.
-    PRIMARY KEY (delivery_id, attempt_number)
+    -- A retried completion cannot write the same call twice.
+    PRIMARY KEY (delivery_id, lease_token)
 );
 ALTER TABLE notify.delivery_attempts SET (fillfactor = 100);
 

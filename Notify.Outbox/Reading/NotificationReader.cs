@@ -27,7 +27,7 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
         FROM notify.delivery_attempts a
         JOIN notify.deliveries d ON d.id = a.delivery_id AND d.channel = a.channel
         WHERE d.id BETWEEN @id AND @last AND d.notification_id = @id AND d.tenant_id = @tenant
-        ORDER BY a.delivery_id, a.attempt_number
+        ORDER BY a.delivery_id, a.started_at, a.lease_token
         """;
 
     // Only deliveries no worker has claimed can be cancelled. A claim holds the row lock, so

@@ -1,0 +1,30 @@
+namespace Notify.Outbox.Claiming;
+
+/// <summary>
+/// A delivery a worker holds a lease on, with what it needs to send it. The
+/// <see cref="LeaseToken"/> must be presented to complete it: if the lease expired and
+/// another worker claimed the row since, the token no longer matches and the completion
+/// is refused.
+/// </summary>
+public sealed record ClaimedDelivery(
+    Guid Id,
+    Guid NotificationId,
+    Guid TenantId,
+    string Channel,
+    string Recipient,
+    string? Platform,
+    int AttemptCount,
+    int MaxAttempts,
+    long LeaseToken,
+    DateTime LockExpiresAt,
+    DateTime? ExpiresAt,
+    int? TemplateVersion,
+    string? TemplateId,
+    string? Locale,
+    byte[]? Params,
+    byte[]? Content,
+    string? Traceparent)
+{
+    /// <summary>The number the provider call about to be made will have (1 for the first).</summary>
+    public int AttemptNumber => AttemptCount + 1;
+}

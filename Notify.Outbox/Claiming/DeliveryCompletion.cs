@@ -1,0 +1,30 @@
+namespace Notify.Outbox.Claiming;
+
+/// <summary>
+/// What became of one claimed delivery, written back by <see cref="DeliveryStore.CompleteAsync"/>.
+/// <paramref name="Status"/> is the new status (SENT, RETRYING, DEAD, EXPIRED, CANCELLED);
+/// <paramref name="Attempt"/> is the provider call that was made, if one was.
+/// </summary>
+public sealed record DeliveryCompletion(
+    Guid Id,
+    long LeaseToken,
+    string Status,
+    DateTime? NextAttemptAt,
+    string? Provider,
+    string? ProviderMessageId,
+    string? ErrorCode,
+    string? ErrorMessage,
+    AttemptRecord? Attempt);
+
+/// <summary>One provider call, for <c>delivery_attempts</c>.</summary>
+public sealed record AttemptRecord(
+    int AttemptNumber,
+    string WorkerId,
+    string Provider,
+    DateTime StartedAt,
+    int DurationMs,
+    string Outcome,
+    int? HttpStatus,
+    string? ErrorCode,
+    string? ErrorMessage,
+    string? ProviderMessageId);

@@ -1,0 +1,211 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Notify.Outbox.Claiming;
+
+/// <summary>
+/// The delivery engine's SQL: claim due deliveries of one channel under a lease, complete
+/// them in batches guarded by the lease token (fencing), return expired leases (the
+/// reaper), and release leases not yet used (shutdown). Safe on every replica at once:
+/// claims skip rows another worker has locked, and every write re-checks the token.
+/// </summary>
+public sealed class DeliveryStore(NpgsqlDataSource dataSource)
+{
+    private const string ClaimSql = """
+        WITH claimable AS (
+            SELECT id
+            FROM notify.deliveries
+            WHERE channel = @channel AND status IN ('PENDING', 'RETRYING') AND next_attempt_at <= now()
+            ORDER BY priority, next_attempt_at
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE notify.deliveries d
+        SET status = 'SENDING', locked_by = @worker, lock_expires_at = now() + @lease,
+            lease_token = d.lease_token + 1, updated_at = now()
+        FROM claimable c, notify.notifications n
+        WHERE d.channel = @channel AND d.id = c.id AND n.id = d.notification_id
+        RETURNING d.id, d.notification_id, d.tenant_id, d.channel, d.recipient, d.platform, d.attempt_count,
+                  d.max_attempts, d.lease_token, d.lock_expires_at, d.expires_at, d.template_version,
+                  n.template_id, n.locale, n.params, n.content, n.traceparent
+        """;
+
+    // Only rows still SENDING under the presented token are written: a worker whose lease
+    // expired (and whose row was reaped or re-claimed) changes nothing. Its provider call is
+    // still recorded, because it happened.
+    private const string CompleteSql = """
+        WITH u AS (
+            SELECT * FROM unnest(@ids, @tokens, @statuses, @attempted, @next, @providers, @provider_ids, @codes, @messages)
+                AS u(id, lease_token, status, attempted, next_attempt_at, provider, provider_message_id, error_code, error_message)
+        ), done AS (
+            UPDATE notify.deliveries d
+            SET status = u.status,
+                attempt_count = d.attempt_count + CASE WHEN u.attempted THEN 1 ELSE 0 END,
+                next_attempt_at = coalesce(u.next_attempt_at, d.next_attempt_at),
+                provider = coalesce(u.provider, d.provider),
+                provider_message_id = coalesce(u.provider_message_id, d.provider_message_id),
+                last_error_code = u.error_code,
+                last_error_message = u.error_message,
+                sent_at = CASE WHEN u.status = 'SENT' THEN now() ELSE d.sent_at END,
+                locked_by = NULL, lock_expires_at = NULL, updated_at = now()
+            FROM u
+            WHERE d.channel = @channel AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'
+            RETURNING d.id
+        ), attempts AS (
+            INSERT INTO notify.delivery_attempts
+                (delivery_id, lease_token, attempt_number, tenant_id, channel, worker_id, provider, started_at,
+                 duration_ms, outcome, http_status, error_code, error_message, provider_message_id)
+            SELECT a.delivery_id, a.lease_token, a.attempt_number, d.tenant_id, d.channel, a.worker_id, a.provider,
+                   a.started_at, a.duration_ms, a.outcome, a.http_status, a.error_code, a.error_message, a.provider_message_id
+            FROM unnest(@a_ids, @a_tokens, @a_numbers, @a_workers, @a_providers, @a_started, @a_durations, @a_outcomes,
+                        @a_http, @a_codes, @a_messages, @a_provider_ids)
+                 AS a(delivery_id, lease_token, attempt_number, worker_id, provider, started_at, duration_ms, outcome,
+                      http_status, error_code, error_message, provider_message_id)
+            JOIN notify.deliveries d ON d.channel = @channel AND d.id = a.delivery_id
+            ON CONFLICT (delivery_id, lease_token) DO NOTHING
+        )
+        SELECT id FROM done
+        """;
+
+    // A lease that ran out means the worker died or hung mid-send: the provider may or may
+    // not have the message. Counting it as an attempt keeps a message that crashes its
+    // worker every time from cycling forever: it ends DEAD like any exhausted delivery.
+    private const string ReapSql = """
+        WITH expired AS (
+            SELECT id
+            FROM notify.deliveries
+            WHERE channel = @channel AND status = 'SENDING' AND lock_expires_at < now()
+            ORDER BY lock_expires_at
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE notify.deliveries d
+        SET status = CASE WHEN d.attempt_count + 1 >= d.max_attempts THEN 'DEAD' ELSE 'RETRYING' END,
+            attempt_count = d.attempt_count + 1,
+            next_attempt_at = now(),
+            locked_by = NULL, lock_expires_at = NULL,
+            last_error_code = 'LOCK_EXPIRED',
+            last_error_message = 'The worker holding the lease stopped before completing the delivery.',
+            updated_at = now()
+        FROM expired e
+        WHERE d.channel = @channel AND d.id = e.id
+        RETURNING d.id
+        """;
+
+    private const string ReleaseSql = """
+        UPDATE notify.deliveries d
+        SET status = CASE WHEN d.attempt_count = 0 THEN 'PENDING' ELSE 'RETRYING' END,
+            locked_by = NULL, lock_expires_at = NULL, updated_at = now()
+        FROM unnest(@ids, @tokens) AS u(id, lease_token)
+        WHERE d.channel = @channel AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'
+        """;
+
+    /// <summary>Claims up to <paramref name="limit"/> due deliveries of a channel, transactional first.</summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(
+        string channel, string workerId, int limit, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ClaimSql);
+        command.Parameters.AddWithValue("channel", channel);
+        command.Parameters.AddWithValue("worker", workerId);
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.AddWithValue("lease", lease);
+        var claimed = new List<ClaimedDelivery>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new ClaimedDelivery(
+                Id: reader.GetGuid(0),
+                NotificationId: reader.GetGuid(1),
+                TenantId: reader.GetGuid(2),
+                Channel: reader.GetString(3),
+                Recipient: reader.GetString(4),
+                Platform: reader.IsDBNull(5) ? null : reader.GetString(5),
+                AttemptCount: reader.GetInt32(6),
+                MaxAttempts: reader.GetInt32(7),
+                LeaseToken: reader.GetInt64(8),
+                LockExpiresAt: reader.GetDateTime(9),
+                ExpiresAt: reader.IsDBNull(10) ? null : reader.GetDateTime(10),
+                TemplateVersion: reader.IsDBNull(11) ? null : reader.GetInt32(11),
+                TemplateId: reader.IsDBNull(12) ? null : reader.GetString(12),
+                Locale: reader.IsDBNull(13) ? null : reader.GetString(13),
+                Params: reader.IsDBNull(14) ? null : reader.GetFieldValue<byte[]>(14),
+                Content: reader.IsDBNull(15) ? null : reader.GetFieldValue<byte[]>(15),
+                Traceparent: reader.IsDBNull(16) ? null : reader.GetString(16)));
+        }
+        return claimed;
+    }
+
+    /// <summary>
+    /// Writes the outcomes of claimed deliveries in one statement and returns the ids that
+    /// were written; an id missing from the result was fenced out (its lease had expired).
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> CompleteAsync(string channel, IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
+    {
+        if (completions.Count == 0)
+        {
+            return new HashSet<Guid>();
+        }
+        var attempts = completions.Where(c => c.Attempt is not null).ToList();
+        await using var command = dataSource.CreateCommand(CompleteSql);
+        var p = command.Parameters;
+        p.AddWithValue("channel", channel);
+        p.AddWithValue("ids", completions.Select(c => c.Id).ToArray());
+        p.AddWithValue("tokens", completions.Select(c => c.LeaseToken).ToArray());
+        p.AddWithValue("statuses", completions.Select(c => c.Status).ToArray());
+        p.AddWithValue("attempted", completions.Select(c => c.Attempt is not null).ToArray());
+        p.AddWithValue("next", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, completions.Select(c => c.NextAttemptAt).ToArray());
+        p.AddWithValue("providers", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.Provider).ToArray());
+        p.AddWithValue("provider_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.ProviderMessageId).ToArray());
+        p.AddWithValue("codes", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.ErrorCode).ToArray());
+        p.AddWithValue("messages", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.ErrorMessage).ToArray());
+        p.AddWithValue("a_ids", attempts.Select(c => c.Id).ToArray());
+        p.AddWithValue("a_tokens", attempts.Select(c => c.LeaseToken).ToArray());
+        p.AddWithValue("a_numbers", attempts.Select(c => c.Attempt!.AttemptNumber).ToArray());
+        p.AddWithValue("a_workers", attempts.Select(c => c.Attempt!.WorkerId).ToArray());
+        p.AddWithValue("a_providers", attempts.Select(c => c.Attempt!.Provider).ToArray());
+        p.AddWithValue("a_started", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, attempts.Select(c => c.Attempt!.StartedAt).ToArray());
+        p.AddWithValue("a_durations", attempts.Select(c => c.Attempt!.DurationMs).ToArray());
+        p.AddWithValue("a_outcomes", attempts.Select(c => c.Attempt!.Outcome).ToArray());
+        p.AddWithValue("a_http", NpgsqlDbType.Array | NpgsqlDbType.Integer, attempts.Select(c => c.Attempt!.HttpStatus).ToArray());
+        p.AddWithValue("a_codes", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt!.ErrorCode).ToArray());
+        p.AddWithValue("a_messages", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt!.ErrorMessage).ToArray());
+        p.AddWithValue("a_provider_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt!.ProviderMessageId).ToArray());
+
+        var written = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            written.Add(reader.GetGuid(0));
+        }
+        return written;
+    }
+
+    /// <summary>Returns deliveries whose lease ran out to RETRYING (or DEAD when out of attempts).</summary>
+    public async Task<IReadOnlyList<Guid>> ReapAsync(string channel, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ReapSql);
+        command.Parameters.AddWithValue("channel", channel);
+        command.Parameters.AddWithValue("limit", limit);
+        var reaped = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            reaped.Add(reader.GetGuid(0));
+        }
+        return reaped;
+    }
+
+    /// <summary>Gives back leases whose deliveries were not started (shutdown), so another worker can take them at once.</summary>
+    public async Task<int> ReleaseAsync(string channel, IReadOnlyList<ClaimedDelivery> unstarted, CancellationToken cancellationToken)
+    {
+        if (unstarted.Count == 0)
+        {
+            return 0;
+        }
+        await using var command = dataSource.CreateCommand(ReleaseSql);
+        command.Parameters.AddWithValue("channel", channel);
+        command.Parameters.AddWithValue("ids", unstarted.Select(d => d.Id).ToArray());
+        command.Parameters.AddWithValue("tokens", unstarted.Select(d => d.LeaseToken).ToArray());
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
