@@ -1,9 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
-using Notify.Outbox.Writing;
 using Notify.Tests.Infrastructure;
-using Npgsql;
 
 namespace Notify.Tests.Delivery;
 
@@ -11,23 +8,16 @@ namespace Notify.Tests.Delivery;
 public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-    private readonly Guid _tenant = Guid.NewGuid();
-    private NpgsqlDataSource _database = null!;
-    private OutboxWriter _writer = null!;
+    private OutboxDatabase _database = null!;
     private DeliveryStore _store = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _database = NpgsqlDataSource.Create(await infrastructure.CreateDatabaseAsync());
-        _writer = new OutboxWriter(_database, Microsoft.Extensions.Options.Options.Create(new OutboxWriterOptions()), NullLogger<OutboxWriter>.Instance);
-        _store = new DeliveryStore(_database);
+        _database = await OutboxDatabase.CreateAsync(infrastructure);
+        _store = new DeliveryStore(_database.DataSource);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _writer.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     [Fact]
     public async Task Claim_takes_due_deliveries_of_its_own_channel_transactional_first()
@@ -166,31 +156,14 @@ public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : I
         => new(claimed.Id, claimed.LeaseToken, "SENT", null, "sendgrid", providerMessageId, null, null,
             new AttemptRecord(claimed.AttemptNumber, worker, "sendgrid", DateTime.UtcNow, 5, "sent", 202, null, null, providerMessageId));
 
-    private async Task<Guid> SeedAsync(string channel, short priority = 0, DateTime? sendAt = null)
-    {
-        var notificationId = UuidV7.NewNotificationId();
-        var delivery = new NewDelivery(UuidV7.DeliveryId(notificationId, 0), channel, "someone@example.com", null, null, 4);
-        var outcome = (await _writer.WriteAsync([new NewNotification(notificationId, _tenant, Guid.NewGuid().ToString(), [1, 2, 3],
-            null, null, null, [10, 1, 2], priority, sendAt, null, null, null, null, null, [delivery])], default))[0];
-        Assert.IsType<Accepted>(outcome);
-        return delivery.Id;
-    }
+    private Task<Guid> SeedAsync(string channel, short priority = 0, DateTime? sendAt = null)
+        => _database.SeedAsync(channel, priority: priority, sendAt: sendAt);
 
     private Task ExpireLeaseAsync(Guid id) => ExecuteAsync("UPDATE notify.deliveries SET lock_expires_at = now() - interval '1 second' WHERE id = @id", id);
 
-    private Task<string> StatusAsync(Guid id) => ScalarAsync<string>("SELECT status FROM notify.deliveries WHERE id = @id", id);
+    private Task<string> StatusAsync(Guid id) => _database.StatusAsync(id);
 
-    private async Task<T> ScalarAsync<T>(string sql, Guid id)
-    {
-        await using var command = _database.CreateCommand(sql);
-        command.Parameters.AddWithValue("id", id);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql, Guid id) => _database.ScalarAsync<T>(sql, id);
 
-    private async Task ExecuteAsync(string sql, Guid id)
-    {
-        await using var command = _database.CreateCommand(sql);
-        command.Parameters.AddWithValue("id", id);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql, Guid id) => _database.ExecuteAsync(sql, id);
 }

@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Notify.Delivery.Providers;
+using Notify.Delivery.Retries;
+using Notify.Outbox;
+using Notify.Outbox.Claiming;
+using Npgsql;
+
+namespace Notify.Delivery.Engine;
+
+/// <summary>
+/// The claim loop of one channel: wakes on the ingress's NOTIFY (polling as a fallback),
+/// claims a batch under a lease, sends with bounded concurrency, and writes every outcome
+/// back in one statement guarded by the lease tokens. On shutdown it stops claiming, lets
+/// in-flight calls finish within <see cref="DeliveryWorkerOptions.ShutdownTimeout"/>, and
+/// gives back the leases of deliveries it had not started.
+/// </summary>
+public sealed partial class DeliveryWorker(
+    DeliveryStore store,
+    NpgsqlDataSource dataSource,
+    IDeliveryProvider provider,
+    RetrySchedule schedule,
+    IOptions<DeliveryWorkerOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private readonly DeliveryWorkerOptions _options = options.Value;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Random _jitter = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listening = ListenAsync(stoppingToken);
+        var reaping = ReapAsync(stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                IReadOnlyList<ClaimedDelivery> claimed;
+                try
+                {
+                    claimed = await store.ClaimAsync(_options.Channel, _options.WorkerId, _options.BatchSize, _options.Lease, stoppingToken);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+                {
+                    LogStoreError(logger, _options.Channel, ex.GetType().Name);
+                    await WaitForWorkAsync(stoppingToken);
+                    continue;
+                }
+                if (claimed.Count == 0)
+                {
+                    await WaitForWorkAsync(stoppingToken);
+                    continue;
+                }
+                await DeliverAsync(claimed, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(listening, reaping);
+    }
+
+    /// <summary>Sends a claimed batch and completes it; deliveries not started before shutdown are released.</summary>
+    private async Task DeliverAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken stoppingToken)
+    {
+        var completions = new DeliveryCompletion?[claimed.Count];
+        var unstarted = new List<ClaimedDelivery>();
+        using var slots = new SemaphoreSlim(_options.MaxConcurrency);
+        var inFlight = new List<Task>(claimed.Count);
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            var delivery = claimed[i];
+            try
+            {
+                await slots.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                unstarted.AddRange(claimed.Skip(i));
+                break;
+            }
+            var index = i;
+            inFlight.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    completions[index] = await DeliverOneAsync(delivery);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }, CancellationToken.None));
+        }
+
+        // In-flight calls are not cancelled by shutdown: each has its own call timeout,
+        // and abandoning a call the provider may have accepted would only cause a duplicate.
+        await Task.WhenAll(inFlight);
+        var done = completions.OfType<DeliveryCompletion>().ToList();
+        var written = await store.CompleteAsync(_options.Channel, done, CancellationToken.None);
+        if (written.Count < done.Count)
+        {
+            LogFenced(logger, _options.Channel, done.Count - written.Count);
+        }
+        if (unstarted.Count > 0)
+        {
+            var released = await store.ReleaseAsync(_options.Channel, unstarted, CancellationToken.None);
+            LogReleased(logger, _options.Channel, released);
+        }
+    }
+
+    private async Task<DeliveryCompletion> DeliverOneAsync(ClaimedDelivery delivery)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (delivery.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Expired, null, null, null,
+                "EXPIRED", "expires_at passed before the delivery could be sent.", Attempt: null);
+        }
+        if (delivery.LockExpiresAt - now < _options.CallTimeout)
+        {
+            // Not enough lease left to finish a call: give it back rather than risk a duplicate.
+            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
+                delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying, now, null, null,
+                "LEASE_TOO_SHORT", "The lease had too little time left to start a provider call.", Attempt: null);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        ProviderResult result;
+        using (var timeout = new CancellationTokenSource(_options.CallTimeout, time))
+        {
+            try
+            {
+                result = await provider.SendAsync(delivery, timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                result = new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TIMEOUT",
+                    ErrorMessage: $"The provider did not answer within {_options.CallTimeout.TotalSeconds:0.#} s.");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                result = new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TRANSPORT", ErrorMessage: ex.GetType().Name);
+            }
+        }
+        var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return Complete(delivery, result, now, duration);
+    }
+
+    private DeliveryCompletion Complete(ClaimedDelivery delivery, ProviderResult result, DateTime startedAt, int durationMs)
+    {
+        var outcome = result.Outcome switch
+        {
+            ProviderOutcome.Sent => "sent",
+            ProviderOutcome.Permanent => "permanent",
+            ProviderOutcome.Credentials => "credentials",
+            _ => result.ErrorCode == "TIMEOUT" ? "timeout" : "retryable",
+        };
+        var attempt = new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, provider.Name, startedAt, durationMs, outcome,
+            result.HttpStatus, result.ErrorCode, result.ErrorMessage, result.ProviderMessageId);
+
+        if (result.Outcome == ProviderOutcome.Sent)
+        {
+            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Sent, null, provider.Name,
+                result.ProviderMessageId, null, null, attempt);
+        }
+        TimeSpan? delay = result.Outcome == ProviderOutcome.Permanent
+            ? null
+            : schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, result.RetryAfter, _jitter);
+        return delay is { } wait
+            ? new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Retrying, startedAt + wait, provider.Name,
+                null, result.ErrorCode, result.ErrorMessage, attempt)
+            : new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, provider.Name,
+                null, result.ErrorCode, result.ErrorMessage, attempt);
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _wake.WaitAsync(_options.PollInterval, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Holds a connection that LISTENs for the ingress's wake-ups; reconnects after failures.</summary>
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) =>
+                {
+                    if (_wake.CurrentCount == 0)
+                    {
+                        try { _wake.Release(); } catch (SemaphoreFullException) { }
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {ChannelNames.WakeUpChannel(_options.Channel)}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
+            {
+                LogStoreError(logger, _options.Channel, ex.GetType().Name);
+                await Task.Delay(_options.PollInterval, time, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task ReapAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.ReapInterval, time, stoppingToken);
+                var reaped = await store.ReapAsync(_options.Channel, 1_000, stoppingToken);
+                if (reaped.Count > 0)
+                {
+                    LogReaped(logger, _options.Channel, reaped.Count);
+                    _wake.Release();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                LogStoreError(logger, _options.Channel, ex.GetType().Name);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(_options.ShutdownTimeout);
+        await base.StopAsync(bounded.Token);
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "{Channel}: the database is unavailable ({Error}); retrying")]
+    private static partial void LogStoreError(ILogger logger, string channel, string error);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "{Channel}: {Count} completions refused: their leases had expired and another worker owns the rows")]
+    private static partial void LogFenced(ILogger logger, string channel, int count);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "{Channel}: released {Count} leases not started before shutdown")]
+    private static partial void LogReleased(ILogger logger, string channel, int count);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Channel}: reaped {Count} deliveries whose lease expired")]
+    private static partial void LogReaped(ILogger logger, string channel, int count);
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Notify.Delivery.Engine;
+
+public sealed class DeliveryWorkerOptions : IValidatableObject
+{
+    /// <summary>The channel this worker claims from (<c>email</c>, <c>sms</c>…).</summary>
+    [Required]
+    public string Channel { get; set; } = "";
+
+    /// <summary>Identifies this worker in <c>locked_by</c> and attempts; defaults to host and pid.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    [Range(1, 1_000)]
+    public int BatchSize { get; set; } = 100;
+
+    [Range(1, 1_000)]
+    public int MaxConcurrency { get; set; } = 32;
+
+    /// <summary>How long a claim is held before the reaper may take it back.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most one provider call may take; the lease must outlive it.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Claim this often even without a NOTIFY (missed wake-ups, scheduled sends coming due).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>On SIGTERM, how long in-flight calls may finish before the process stops.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A call still running when its lease expires could be reaped and sent again by
+        // another worker: a duplicate by design. Leave room for completion too.
+        if (Lease < CallTimeout * 2)
+        {
+            yield return new ValidationResult(
+                $"Lease ({Lease}) must be at least twice CallTimeout ({CallTimeout}) so a call always ends before its lease.",
+                [nameof(Lease), nameof(CallTimeout)]);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Notify.Delivery.Engine;
+using Notify.Delivery.Providers;
+using Notify.Delivery.Retries;
+using Notify.Outbox;
+using Notify.Outbox.Claiming;
+using Notify.Tests.Infrastructure;
+
+namespace Notify.Tests.Delivery;
+
+/// <summary>The claim loop against a real database: what a user sees is each row's final status.</summary>
+public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : IAsyncLifetime
+{
+    private static readonly TimeSpan Eventually = TimeSpan.FromSeconds(30);
+    private OutboxDatabase _database = null!;
+
+    public async ValueTask InitializeAsync() => _database = await OutboxDatabase.CreateAsync(infrastructure);
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    [Fact]
+    public async Task Two_workers_deliver_every_pending_delivery_exactly_once()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 150; i++)
+        {
+            ids.Add(await _database.SeedAsync(ChannelNames.Email, $"user{i}@example.com"));
+        }
+        var provider = new ScriptedProvider();
+
+        await using (await StartAsync(provider, "worker-a"))
+        await using (await StartAsync(provider, "worker-b"))
+        {
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == 150);
+        }
+
+        Assert.All(ids, id => Assert.Equal(1, provider.Calls[id]));
+        Assert.Equal(150, await CountAsync("provider_message_id LIKE 'prov-%' AND attempt_count = 1"));
+        Assert.Equal(150L, await _database.ScalarAsync<long>("SELECT count(*) FROM notify.delivery_attempts WHERE @id IS NOT NULL", Guid.Empty));
+    }
+
+    [Fact]
+    public async Task A_retryable_failure_is_retried_then_sent()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Sms, "+14155550123");
+        var provider = new ScriptedProvider();
+        provider.Script("+14155550123", new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "30001", ErrorMessage: "Queue overflow", HttpStatus: 500));
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "SENT");
+        }
+
+        Assert.Equal(2, provider.Calls[id]);
+        Assert.Equal(2, await _database.ScalarAsync<int>("SELECT attempt_count FROM notify.deliveries WHERE id = @id", id));
+        Assert.Equal(["retryable", "sent"], await OutcomesAsync(id));
+    }
+
+    [Fact]
+    public async Task A_permanent_rejection_is_dead_with_the_providers_code()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Sms, "+14155550124");
+        var provider = new ScriptedProvider();
+        provider.Script("+14155550124", new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "21211", ErrorMessage: "Invalid 'To' Phone Number", HttpStatus: 400));
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "DEAD");
+        }
+
+        Assert.Equal("21211", await _database.ScalarAsync<string>("SELECT last_error_code FROM notify.deliveries WHERE id = @id", id));
+        Assert.Equal(1, provider.Calls[id]);
+    }
+
+    [Fact]
+    public async Task Retries_stop_when_attempts_are_exhausted()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Push, "token-1", maxAttempts: 3);
+        var provider = new ScriptedProvider();
+        var busy = new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "UNAVAILABLE", HttpStatus: 503);
+        provider.Script("token-1", busy, busy, busy, busy);
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "DEAD");
+        }
+
+        Assert.Equal(3, provider.Calls[id]);
+    }
+
+    [Fact]
+    public async Task An_expired_delivery_is_never_sent()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Email, expiresAt: DateTime.UtcNow.AddMilliseconds(200));
+        await Task.Delay(300);
+        var provider = new ScriptedProvider();
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "EXPIRED");
+        }
+
+        Assert.False(provider.Calls.ContainsKey(id));
+    }
+
+    [Fact]
+    public async Task A_commit_wakes_an_idle_worker_without_waiting_for_the_poll()
+    {
+        var provider = new ScriptedProvider();
+        await using var worker = await StartAsync(provider, "worker-a", pollInterval: TimeSpan.FromMinutes(5));
+        await Task.Delay(500); // the worker is now idle, listening
+
+        var id = await _database.SeedAsync(ChannelNames.Email);
+
+        await WaitUntilAsync(async () => await _database.StatusAsync(id) == "SENT");
+    }
+
+    [Fact]
+    public async Task Shutdown_finishes_calls_in_flight_and_releases_the_rest()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await _database.SeedAsync(ChannelNames.Email, $"slow{i}@example.com");
+        }
+        var provider = new ScriptedProvider(delay: TimeSpan.FromMilliseconds(300));
+        var worker = await StartAsync(provider, "worker-a", concurrency: 2);
+        await provider.FirstCallStarted.Task.WaitAsync(Eventually);
+
+        await worker.DisposeAsync();
+
+        Assert.Equal(0, await CountAsync("status = 'SENDING'"));
+        Assert.Equal(20, await CountAsync("status IN ('SENT', 'PENDING')"));
+        Assert.Equal(provider.Calls.Count, await CountAsync("status = 'SENT'"));
+        Assert.True(await CountAsync("status = 'PENDING'") > 0);
+    }
+
+    private async Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null)
+    {
+        var workers = new List<DeliveryWorker>();
+        foreach (var channel in ChannelNames.All)
+        {
+            // One worker per channel, as the five channel processes would run.
+            var perChannel = new DeliveryWorkerOptions
+            {
+                Channel = channel,
+                WorkerId = workerId,
+                MaxConcurrency = concurrency,
+                BatchSize = 10,
+                PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(100),
+                ReapInterval = TimeSpan.FromSeconds(1),
+            };
+            var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, provider,
+                new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(perChannel),
+                TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
+            await worker.StartAsync(CancellationToken.None);
+            workers.Add(worker);
+        }
+        return new RunningWorker(workers);
+    }
+
+    private Task<int> CountAsync(string where)
+        => _database.ScalarAsync<long>($"SELECT count(*) FROM notify.deliveries WHERE {where} AND @id IS NOT NULL", Guid.Empty).ContinueWith(t => (int)t.Result);
+
+    private async Task<List<string>> OutcomesAsync(Guid id)
+    {
+        await using var command = _database.DataSource.CreateCommand("SELECT outcome FROM notify.delivery_attempts WHERE delivery_id = @id ORDER BY attempt_number");
+        command.Parameters.AddWithValue("id", id);
+        var outcomes = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            outcomes.Add(reader.GetString(0));
+        }
+        return outcomes;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Eventually;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
+            await Task.Delay(50);
+        }
+    }
+
+    private sealed class RunningWorker(List<DeliveryWorker> workers) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var worker in workers)
+            {
+                await worker.StopAsync(CancellationToken.None);
+                worker.Dispose();
+            }
+        }
+    }
+}

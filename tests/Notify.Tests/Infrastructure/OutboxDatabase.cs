@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Notify.Outbox;
+using Notify.Outbox.Writing;
+using Npgsql;
+
+namespace Notify.Tests.Infrastructure;
+
+/// <summary>A database of its own with the real outbox writer, for engine tests that need rows to deliver.</summary>
+public sealed class OutboxDatabase : IAsyncDisposable
+{
+    private readonly OutboxWriter _writer;
+
+    private OutboxDatabase(NpgsqlDataSource dataSource)
+    {
+        DataSource = dataSource;
+        _writer = new OutboxWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new OutboxWriterOptions()), NullLogger<OutboxWriter>.Instance);
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public Guid TenantId { get; } = Guid.NewGuid();
+
+    public static async Task<OutboxDatabase> CreateAsync(InfrastructureFixture infrastructure)
+        => new(NpgsqlDataSource.Create(await infrastructure.CreateDatabaseAsync()));
+
+    /// <summary>Writes one notification with one delivery, as the ingress would, and returns the delivery's id.</summary>
+    public async Task<Guid> SeedAsync(string channel, string recipient = "someone@example.com", short priority = 0,
+        DateTime? sendAt = null, DateTime? expiresAt = null, int maxAttempts = 4)
+    {
+        var notificationId = UuidV7.NewNotificationId();
+        var delivery = new NewDelivery(UuidV7.DeliveryId(notificationId, 0), channel, recipient, null, null, maxAttempts);
+        var outcome = (await _writer.WriteAsync([new NewNotification(notificationId, TenantId, Guid.NewGuid().ToString(), [1, 2, 3],
+            null, null, null, [10, 1, 2], priority, sendAt, expiresAt, null, null, null, null, [delivery])], default))[0];
+        Assert.IsType<Accepted>(outcome);
+        return delivery.Id;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, Guid id)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("id", id);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string sql, Guid id)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public Task<string> StatusAsync(Guid id) => ScalarAsync<string>("SELECT status FROM notify.deliveries WHERE id = @id", id);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
+}
