@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Notify.Sms.Twilio;
+
+/// <summary>Twilio account settings (section <c>Notify:Sms:Twilio</c>). Secrets come from configuration and are never logged.</summary>
+public sealed class TwilioOptions : IValidatableObject
+{
+    public const string SectionName = "Notify:Sms:Twilio";
+
+    /// <summary>https://api.twilio.com in production; the provider sandbox's URL in development.</summary>
+    [Required]
+    public Uri BaseUrl { get; set; } = new("https://api.twilio.com");
+
+    [Required, RegularExpression("^AC[0-9a-fA-F]{32}$", ErrorMessage = "AccountSid must look like AC followed by 32 hex digits.")]
+    public string AccountSid { get; set; } = "";
+
+    [Required]
+    public string AuthToken { get; set; } = "";
+
+    /// <summary>The sending number (E.164); or leave empty and set <see cref="MessagingServiceSid"/>.</summary>
+    public string? From { get; set; }
+
+    public string? MessagingServiceSid { get; set; }
+
+    /// <summary>Where Twilio posts delivery receipts (the SMS process's public webhook URL), if set.</summary>
+    public Uri? StatusCallback { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrEmpty(From) == string.IsNullOrEmpty(MessagingServiceSid))
+        {
+            yield return new ValidationResult("Set exactly one of From and MessagingServiceSid.", [nameof(From), nameof(MessagingServiceSid)]);
+        }
+    }
+}
