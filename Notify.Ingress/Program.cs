@@ -17,6 +17,3 @@ app.MapNotifyApi();
 
 await app.RunAsync();
 return 0;
-
-/// <summary>The ingress's entry point, named for tests that host it in-process.</summary>
-public partial class Program;

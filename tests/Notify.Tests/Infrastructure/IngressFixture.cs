@@ -17,7 +17,7 @@ namespace Notify.Tests.Infrastructure;
 /// </summary>
 public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyncLifetime
 {
-    private WebApplicationFactory<Program>? _factory;
+    private WebApplicationFactory<Notify.Ingress.IngressEntryPoint>? _factory;
     private GrpcChannel? _channel;
 
     public string ConnectionString { get; private set; } = "";
@@ -61,7 +61,7 @@ public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyn
 
     private void Start()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        _factory = new WebApplicationFactory<Notify.Ingress.IngressEntryPoint>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment("Development");
             host.ConfigureLogging(logging => logging.AddProvider(Logs));

@@ -34,7 +34,7 @@ public sealed class StartupTests(InfrastructureFixture infrastructure)
     private static async Task<IReadOnlyCollection<string>> StartExpectingFailureAsync(string database, string redis)
     {
         var logs = new CapturedLogs();
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        await using var factory = new WebApplicationFactory<Notify.Ingress.IngressEntryPoint>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment("Development");
             // Settings, not app configuration: the ingress reads its connection strings while
