@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Notify.Delivery.Engine;
+using Notify.Delivery.Providers;
+using Notify.Delivery.Retries;
+using Notify.Outbox.Claiming;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class DeliveryEngineExtensions
+{
+    public const string SectionName = "Notify:Delivery";
+
+    /// <summary>
+    /// Runs the delivery engine for <paramref name="channel"/> with <typeparamref name="TProvider"/>.
+    /// Options come from <c>Notify:Delivery</c> (batch size, concurrency, lease, call timeout,
+    /// intervals) and are validated at start; <c>Notify:Delivery:RetryDelays</c> (a list of
+    /// TimeSpans) replaces the channel's default schedule.
+    /// </summary>
+    public static IHostApplicationBuilder AddDeliveryEngine<TProvider>(this IHostApplicationBuilder builder, string channel, RetrySchedule defaultSchedule)
+        where TProvider : class, IDeliveryProvider
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<DeliveryStore>();
+        builder.Services.AddSingleton<IDeliveryProvider, TProvider>();
+
+        var delays = builder.Configuration.GetSection(SectionName + ":RetryDelays").Get<TimeSpan[]>();
+        builder.Services.AddSingleton(delays is { Length: > 0 } ? defaultSchedule with { Delays = delays } : defaultSchedule);
+
+        builder.Services.AddOptions<DeliveryWorkerOptions>()
+            .BindConfiguration(SectionName)
+            .Configure(options => options.Channel = channel)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<DeliveryWorker>();
+        return builder;
+    }
+}
