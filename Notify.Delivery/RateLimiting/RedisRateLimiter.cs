@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Notify.Delivery.RateLimiting;
+
+/// <summary>
+/// Rate limits shared by every replica of a channel: one Redis key per provider account and
+/// sender holds the GCRA state, updated by one atomic script (Redis's own clock, so replicas'
+/// clocks do not matter). If Redis cannot be reached, each process keeps sending under its
+/// share of the limit (limit ÷ replicas), says so once in the log and in
+/// <see cref="UsingFallback"/>, and goes back to Redis as soon as it answers again; the keys
+/// then simply continue from Redis's state (the fallback period is not replayed into them).
+/// </summary>
+public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int replicas, TimeProvider time, ILogger<RedisRateLimiter> logger)
+{
+    private const string Script = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local interval = tonumber(ARGV[1])
+        local burst = tonumber(ARGV[2])
+        local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+        if tat < now then tat = now end
+        local tolerance = interval * (burst - 1)
+        if tat - now > tolerance then
+            return tat - now - tolerance
+        end
+        local new_tat = tat + interval
+        redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now + 1000)
+        return 0
+        """;
+
+    private static readonly LuaScript Prepared = LuaScript.Prepare(Script.Replace("KEYS[1]", "@key").Replace("ARGV[1]", "@interval").Replace("ARGV[2]", "@burst"));
+
+    private readonly ConcurrentDictionary<string, long> _localTat = new();
+    private int _fallback;
+
+    /// <summary>True while Redis is unreachable and the per-process limits apply.</summary>
+    public bool UsingFallback => Volatile.Read(ref _fallback) == 1;
+
+    public async ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit)
+    {
+        var intervalMs = Math.Max(1, (long)limit.EmissionInterval.TotalMilliseconds);
+        if (!redis.IsConnected)
+        {
+            // Waiting for a command timeout on every send would stall delivery while Redis
+            // is away; the multiplexer reconnects in the background meanwhile.
+            return Fallback(key, limit, "not connected");
+        }
+        try
+        {
+            var result = await redis.GetDatabase().ScriptEvaluateAsync(Prepared,
+                new { key = (RedisKey)("notify:rate:" + key), interval = intervalMs, burst = limit.Burst });
+            if (Interlocked.Exchange(ref _fallback, 0) == 1)
+            {
+                LogRedisBack(logger);
+            }
+            var retryAfterMs = (long)result;
+            return retryAfterMs == 0 ? RateLimitDecision.Allow : new RateLimitDecision(false, TimeSpan.FromMilliseconds(retryAfterMs));
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            return Fallback(key, limit, ex.GetType().Name);
+        }
+    }
+
+    private RateLimitDecision Fallback(string key, RateLimit limit, string reason)
+    {
+        if (Interlocked.Exchange(ref _fallback, 1) == 0)
+        {
+            LogFallback(logger, replicas, reason);
+        }
+        return AcquireLocally(key, limit.PerReplica(replicas));
+    }
+
+    private RateLimitDecision AcquireLocally(string key, RateLimit limit)
+    {
+        var intervalMs = Math.Max(1, (long)limit.EmissionInterval.TotalMilliseconds);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var tat = _localTat.GetOrAdd(key, now);
+            var (allowed, newTat, retryAfterMs) = Gcra.Decide(tat, now, intervalMs, limit.Burst);
+            if (!allowed)
+            {
+                return new RateLimitDecision(false, TimeSpan.FromMilliseconds(retryAfterMs));
+            }
+            if (_localTat.TryUpdate(key, newTat, tat))
+            {
+                return RateLimitDecision.Allow;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning,
+        Message = "Redis is unreachable ({Error}): rate limits fall back to this process's share (limit / {Replicas})")]
+    private static partial void LogFallback(ILogger logger, int replicas, string error);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Redis is reachable again: rate limits are shared across replicas again")]
+    private static partial void LogRedisBack(ILogger logger);
+}
