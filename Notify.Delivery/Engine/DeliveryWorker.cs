@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Notify.Delivery.Circuits;
 using Notify.Delivery.Providers;
 using Notify.Delivery.Retries;
 using Notify.Outbox;
@@ -27,6 +28,7 @@ public sealed partial class DeliveryWorker(
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryWorkerOptions _options = options.Value;
+    private readonly ProviderCircuit _circuit = new(options.Value, time);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Random _jitter = new();
 
@@ -38,6 +40,12 @@ public sealed partial class DeliveryWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (_circuit.IsOpen)
+                {
+                    // The provider is down: leave the rows in the table, attempts untouched.
+                    await WaitForWorkAsync(stoppingToken);
+                    continue;
+                }
                 IReadOnlyList<ClaimedDelivery> claimed;
                 try
                 {
@@ -134,7 +142,17 @@ public sealed partial class DeliveryWorker(
         {
             try
             {
-                result = await provider.SendAsync(delivery, timeout.Token);
+                var sent = await _circuit.SendAsync(provider, delivery, timeout.Token);
+                if (sent is null)
+                {
+                    // The circuit refused the call (it opened during this batch, or is half-open
+                    // and probing): no call was made. Due again at once: the claim gate holds it
+                    // back for as long as the circuit stays open.
+                    return new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
+                        delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying,
+                        now, null, null, "CIRCUIT_OPEN", $"The {provider.Name} circuit is open.", Attempt: null);
+                }
+                result = sent;
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {

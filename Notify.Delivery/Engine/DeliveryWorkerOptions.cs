@@ -28,6 +28,13 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
 
     public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Failed provider calls in a row that open the circuit.</summary>
+    [Range(1, 1_000)]
+    public int CircuitFailures { get; set; } = 5;
+
+    /// <summary>How long an open circuit stays open before a probe is let through.</summary>
+    public TimeSpan CircuitBreak { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>On SIGTERM, how long in-flight calls may finish before the process stops.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

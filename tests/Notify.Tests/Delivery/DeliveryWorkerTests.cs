@@ -134,7 +134,46 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         Assert.True(await CountAsync("status = 'PENDING'") > 0);
     }
 
-    private async Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null)
+    [Fact]
+    public async Task An_outage_opens_the_circuit_and_no_further_attempts_are_burned()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await _database.SeedAsync(ChannelNames.Sms, $"+1415555{i:0000}");
+        }
+        var provider = new ScriptedProvider();
+        provider.FailNext(1_000, new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "503", HttpStatus: 503));
+
+        await using (await StartAsync(provider, "worker-a", concurrency: 1, circuitBreak: TimeSpan.FromMinutes(10)))
+        {
+            await WaitUntilAsync(async () => provider.TotalCalls >= 5 && await CountAsync("status = 'SENDING'") == 0);
+            await Task.Delay(1_000); // time enough for more claims, were the circuit not open
+        }
+
+        Assert.Equal(5, provider.TotalCalls);
+        Assert.Equal(5, await CountAsync("attempt_count = 1 AND status = 'RETRYING'"));
+        Assert.Equal(15, await CountAsync("attempt_count = 0 AND status = 'PENDING'"));
+    }
+
+    [Fact]
+    public async Task After_the_break_a_probe_closes_the_circuit_and_everything_is_delivered()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await _database.SeedAsync(ChannelNames.Sms, $"+1415556{i:0000}");
+        }
+        var provider = new ScriptedProvider();
+        provider.FailNext(5, new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "503", HttpStatus: 503));
+
+        await using (await StartAsync(provider, "worker-a", concurrency: 1, circuitBreak: TimeSpan.FromSeconds(1)))
+        {
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == 20);
+        }
+
+        Assert.Equal(25, provider.TotalCalls);
+    }
+
+    private async Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null, TimeSpan? circuitBreak = null)
     {
         var workers = new List<DeliveryWorker>();
         foreach (var channel in ChannelNames.All)
@@ -148,6 +187,7 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
                 BatchSize = 10,
                 PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(100),
                 ReapInterval = TimeSpan.FromSeconds(1),
+                CircuitBreak = circuitBreak ?? TimeSpan.FromSeconds(60),
             };
             var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, provider,
                 new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(perChannel),

@@ -13,7 +13,12 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ProviderResult>> _scripts = new();
 
+    private int _failuresLeft;
+    private ProviderResult? _failure;
+
     public ConcurrentDictionary<Guid, int> Calls { get; } = new();
+
+    public int TotalCalls => Calls.Values.Sum();
 
     public TaskCompletionSource FirstCallStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -23,6 +28,13 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
     public void Script(string recipient, params ProviderResult[] results)
         => _scripts[recipient] = new ConcurrentQueue<ProviderResult>(results);
 
+    /// <summary>The next <paramref name="count"/> calls, whatever the recipient, answer <paramref name="result"/> (an outage).</summary>
+    public void FailNext(int count, ProviderResult result)
+    {
+        _failure = result;
+        Volatile.Write(ref _failuresLeft, count);
+    }
+
     public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         FirstCallStarted.TrySetResult();
@@ -30,6 +42,10 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
         if (delay is { } wait)
         {
             await Task.Delay(wait, cancellationToken);
+        }
+        if (_failure is { } failure && Interlocked.Decrement(ref _failuresLeft) >= 0)
+        {
+            return failure;
         }
         return _scripts.TryGetValue(delivery.Recipient, out var queue) && queue.TryDequeue(out var scripted)
             ? scripted
