@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Notify.Delivery.Engine;
 using Notify.Delivery.Providers;
+using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
 using Notify.Outbox.Claiming;
 
@@ -33,6 +34,12 @@ public static class DeliveryEngineExtensions
             .Configure(options => options.Channel = channel)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Uses the IConnectionMultiplexer that AddRedisClient("redis") registers.
+        builder.Services.AddSingleton(sp => new RedisRateLimiter(
+            sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryWorkerOptions>>().Value.Replicas,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RedisRateLimiter>>()));
         builder.Services.AddHostedService<DeliveryWorker>();
         return builder;
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Notify.Delivery.Circuits;
 using Notify.Delivery.Providers;
+using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
@@ -25,7 +26,8 @@ public sealed partial class DeliveryWorker(
     RetrySchedule schedule,
     IOptions<DeliveryWorkerOptions> options,
     TimeProvider time,
-    ILogger<DeliveryWorker> logger) : BackgroundService
+    ILogger<DeliveryWorker> logger,
+    RedisRateLimiter? limiter = null) : BackgroundService
 {
     private readonly DeliveryWorkerOptions _options = options.Value;
     private readonly ProviderCircuit _circuit = new(options.Value, time);
@@ -136,6 +138,12 @@ public sealed partial class DeliveryWorker(
                 "LEASE_TOO_SHORT", "The lease had too little time left to start a provider call.", Attempt: null);
         }
 
+        if (await WaitForRateAsync(delivery) is { } throttled)
+        {
+            return throttled;
+        }
+
+        now = time.GetUtcNow().UtcDateTime;
         var started = Stopwatch.GetTimestamp();
         ProviderResult result;
         using (var timeout = new CancellationTokenSource(_options.CallTimeout, time))
@@ -166,6 +174,36 @@ public sealed partial class DeliveryWorker(
         }
         var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return Complete(delivery, result, now, duration);
+    }
+
+    /// <summary>
+    /// Waits for the provider's rate limit. Null when the call may go ahead; a completion that
+    /// hands the delivery back (no attempt burned) when the wait would outlast the lease.
+    /// </summary>
+    private async Task<DeliveryCompletion?> WaitForRateAsync(ClaimedDelivery delivery)
+    {
+        if (limiter is null || _options.RatePerSecond <= 0)
+        {
+            return null;
+        }
+        var limit = new RateLimit(_options.RatePerSecond, _options.RateBurst);
+        var key = $"{_options.Channel}:{provider.RateLimitKey(delivery)}";
+        while (true)
+        {
+            var decision = await limiter.AcquireAsync(key, limit);
+            if (decision.Allowed)
+            {
+                return null;
+            }
+            var now = time.GetUtcNow().UtcDateTime;
+            if (now + decision.RetryAfter + _options.CallTimeout > delivery.LockExpiresAt)
+            {
+                return new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
+                    delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying,
+                    now + decision.RetryAfter, null, null, "RATE_LIMITED", "Waiting for the provider's rate limit.", Attempt: null);
+            }
+            await Task.Delay(decision.RetryAfter, time);
+        }
     }
 
     private DeliveryCompletion Complete(ClaimedDelivery delivery, ProviderResult result, DateTime startedAt, int durationMs)

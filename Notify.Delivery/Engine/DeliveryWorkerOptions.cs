@@ -28,6 +28,21 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
 
     public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The provider's rate for this channel, shared by every replica through Redis (0 = no
+    /// limit). Defaults per channel: Email 10/s, Webhook 100/s per endpoint, Push 1,000/s,
+    /// SMS 1/s per sender, WhatsApp 80/s per number.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public double RatePerSecond { get; set; }
+
+    [Range(1, 1_000_000)]
+    public int RateBurst { get; set; } = 1;
+
+    /// <summary>Replicas of this channel process, for the per-process share when Redis is away.</summary>
+    [Range(1, 1_000)]
+    public int Replicas { get; set; } = 1;
+
     /// <summary>Failed provider calls in a row that open the circuit.</summary>
     [Range(1, 1_000)]
     public int CircuitFailures { get; set; } = 5;

@@ -13,6 +13,12 @@ public interface IDeliveryProvider
     /// an exception means the call failed in transit (treated as retryable).
     /// </summary>
     Task<ProviderResult> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the provider's rate limit counts against for this delivery: the account and
+    /// sender (SMS number, WhatsApp phone-number id), or the endpoint for webhooks.
+    /// </summary>
+    string RateLimitKey(ClaimedDelivery delivery) => Name;
 }
 
 public enum ProviderOutcome

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Notify.Delivery.Engine;
 using Notify.Delivery.Providers;
+using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
@@ -173,7 +174,37 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         Assert.Equal(25, provider.TotalCalls);
     }
 
-    private async Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null, TimeSpan? circuitBreak = null)
+    [Fact]
+    public async Task Two_replicas_together_stay_within_one_shared_rate_limit()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await _database.SeedAsync(ChannelNames.Email, $"rate{i}@example.com");
+        }
+        var provider = new ScriptedProvider();
+        await using var redisA = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(infrastructure.Redis.ConnectionString);
+        await using var redisB = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(infrastructure.Redis.ConnectionString);
+        var rate = (PerSecond: 10.0, Burst: 2);
+
+        await using (await StartAsync(provider, "replica-a", limiter: Limiter(redisA), rate: rate))
+        await using (await StartAsync(provider, "replica-b", limiter: Limiter(redisB), rate: rate))
+        {
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == 30);
+        }
+
+        // However slow the machine, no one-second window may hold more than the rate plus
+        // the burst (and one call of rounding at the window's edge).
+        var times = provider.CallTimes.Order().ToArray();
+        var second = System.Diagnostics.Stopwatch.Frequency;
+        var busiest = times.Select((start, i) => times.Skip(i).TakeWhile(t => t - start < second).Count()).Max();
+        Assert.InRange(busiest, 1, 10 + 2 + 1);
+    }
+
+    private RedisRateLimiter Limiter(StackExchange.Redis.IConnectionMultiplexer redis)
+        => new(redis, replicas: 2, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
+
+    private async Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null,
+        TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null)
     {
         var workers = new List<DeliveryWorker>();
         foreach (var channel in ChannelNames.All)
@@ -188,10 +219,12 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
                 PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(100),
                 ReapInterval = TimeSpan.FromSeconds(1),
                 CircuitBreak = circuitBreak ?? TimeSpan.FromSeconds(60),
+                RatePerSecond = rate?.PerSecond ?? 0,
+                RateBurst = rate?.Burst ?? 1,
             };
             var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, provider,
                 new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(perChannel),
-                TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
+                TimeProvider.System, NullLogger<DeliveryWorker>.Instance, limiter);
             await worker.StartAsync(CancellationToken.None);
             workers.Add(worker);
         }

@@ -20,6 +20,9 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
 
     public int TotalCalls => Calls.Values.Sum();
 
+    /// <summary>When each call started (Stopwatch ticks), to check rates.</summary>
+    public ConcurrentQueue<long> CallTimes { get; } = new();
+
     public TaskCompletionSource FirstCallStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Name => "scripted";
@@ -38,6 +41,7 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
     public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         FirstCallStarted.TrySetResult();
+        CallTimes.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
         Calls.AddOrUpdate(delivery.Id, 1, (_, n) => n + 1);
         if (delay is { } wait)
         {
