@@ -49,9 +49,9 @@ internal static class ProtoMapping
         return notification;
     }
 
-    public static Delivery ToProto(DeliveryView d)
+    public static Notify.Grpc.V1.Delivery ToProto(DeliveryView d)
     {
-        var delivery = new Delivery
+        var delivery = new Notify.Grpc.V1.Delivery
         {
             DeliveryId = d.Id.ToString(),
             Channel = Channels.FromName(d.Channel),

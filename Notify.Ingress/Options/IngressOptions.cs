@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Notify.Delivery.Retries;
+using Notify.Outbox;
 
 namespace Notify.Ingress.Options;
 
@@ -12,14 +14,17 @@ public sealed class IngressOptions
     /// </summary>
     public List<string> AllowedHttpWebhookHosts { get; set; } = [];
 
-    /// <summary>Provider calls allowed per delivery, by channel (first attempt plus retries).</summary>
+    /// <summary>
+    /// Provider calls allowed per delivery, by channel (first attempt plus retries); the
+    /// defaults follow the channels' retry schedules.
+    /// </summary>
     public Dictionary<string, int> MaxAttempts { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["email"] = 6,
-        ["sms"] = 4,
-        ["whatsapp"] = 4,
-        ["webhook"] = 8,
-        ["push"] = 4,
+        [ChannelNames.Email] = RetrySchedule.Email.MaxAttempts,
+        [ChannelNames.Sms] = RetrySchedule.Sms.MaxAttempts,
+        [ChannelNames.WhatsApp] = RetrySchedule.WhatsApp.MaxAttempts,
+        [ChannelNames.Webhook] = RetrySchedule.Webhook.MaxAttempts,
+        [ChannelNames.Push] = RetrySchedule.Push.MaxAttempts,
     };
 
     /// <summary>How long a verified API key is trusted before it is looked up again (revocation delay).</summary>
