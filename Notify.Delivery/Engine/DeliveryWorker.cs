@@ -99,6 +99,16 @@ public sealed partial class DeliveryWorker(
                 {
                     completions[index] = await DeliverOneAsync(delivery);
                 }
+                catch (Exception ex)
+                {
+                    // A fault in one delivery (a provider bug, unreadable content) must not
+                    // take the batch or the worker down: retry it on the schedule like any
+                    // transient failure, and say which delivery it was.
+                    LogDeliveryFault(logger, _options.Channel, delivery.Id, ex.GetType().Name);
+                    completions[index] = Complete(delivery,
+                        new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "INTERNAL_ERROR", ErrorMessage: ex.GetType().Name),
+                        time.GetUtcNow().UtcDateTime, 0);
+                }
                 finally
                 {
                     slots.Release();
@@ -110,15 +120,39 @@ public sealed partial class DeliveryWorker(
         // and abandoning a call the provider may have accepted would only cause a duplicate.
         await Task.WhenAll(inFlight);
         var done = completions.OfType<DeliveryCompletion>().ToList();
-        var written = await store.CompleteAsync(_options.Channel, done, CancellationToken.None);
-        if (written.Count < done.Count)
+        var written = await WithStoreRetriesAsync(() => store.CompleteAsync(_options.Channel, done, CancellationToken.None));
+        if (written is not null && written.Count < done.Count)
         {
             LogFenced(logger, _options.Channel, done.Count - written.Count);
         }
         if (unstarted.Count > 0)
         {
-            var released = await store.ReleaseAsync(_options.Channel, unstarted, CancellationToken.None);
+            var released = await WithStoreRetriesAsync(() => store.ReleaseAsync(_options.Channel, unstarted, CancellationToken.None));
             LogReleased(logger, _options.Channel, released);
+        }
+    }
+
+    /// <summary>
+    /// Retries a write of outcomes while the database is briefly away. If it stays away, the
+    /// rows stay SENDING and the reaper returns them once their leases expire.
+    /// </summary>
+    private async Task<T?> WithStoreRetriesAsync<T>(Func<Task<T>> write)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                LogStoreError(logger, _options.Channel, ex.GetType().Name);
+                if (attempt == 5)
+                {
+                    return default;
+                }
+                await Task.Delay(TimeSpan.FromSeconds(attempt), time);
+            }
         }
     }
 
@@ -323,6 +357,9 @@ public sealed partial class DeliveryWorker(
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "{Channel}: released {Count} leases not started before shutdown")]
     private static partial void LogReleased(ILogger logger, string channel, int count);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "{Channel}: delivery {DeliveryId} failed inside Notify ({Error}); it will be retried")]
+    private static partial void LogDeliveryFault(ILogger logger, string channel, Guid deliveryId, string error);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Channel}: reaped {Count} deliveries whose lease expired")]
     private static partial void LogReaped(ILogger logger, string channel, int count);

@@ -90,6 +90,23 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
     }
 
     [Fact]
+    public async Task A_provider_that_throws_fails_only_that_delivery_and_the_worker_carries_on()
+    {
+        var broken = await _database.SeedAsync(ChannelNames.Email, "broken@example.com");
+        var fine = await _database.SeedAsync(ChannelNames.Email, "fine@example.com");
+        var provider = new ScriptedProvider();
+        provider.ThrowOnce["broken@example.com"] = true;
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(broken) == "SENT" && await _database.StatusAsync(fine) == "SENT");
+        }
+
+        Assert.Equal(["retryable", "sent"], await OutcomesAsync(broken));
+        Assert.Equal(1, provider.Calls[fine]);
+    }
+
+    [Fact]
     public async Task An_expired_delivery_is_never_sent()
     {
         var id = await _database.SeedAsync(ChannelNames.Email, expiresAt: DateTime.UtcNow.AddMilliseconds(200));

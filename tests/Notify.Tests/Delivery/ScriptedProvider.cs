@@ -31,6 +31,9 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
     public void Script(string recipient, params ProviderResult[] results)
         => _scripts[recipient] = new ConcurrentQueue<ProviderResult>(results);
 
+    /// <summary>Recipients whose next call throws (a provider bug), once each.</summary>
+    public ConcurrentDictionary<string, bool> ThrowOnce { get; } = new();
+
     /// <summary>The next <paramref name="count"/> calls, whatever the recipient, answer <paramref name="result"/> (an outage).</summary>
     public void FailNext(int count, ProviderResult result)
     {
@@ -46,6 +49,10 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
         if (delay is { } wait)
         {
             await Task.Delay(wait, cancellationToken);
+        }
+        if (ThrowOnce.TryRemove(delivery.Recipient, out _))
+        {
+            throw new InvalidOperationException("provider bug");
         }
         if (_failure is { } failure && Interlocked.Decrement(ref _failuresLeft) >= 0)
         {
