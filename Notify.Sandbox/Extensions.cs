@@ -2,6 +2,7 @@ using Notify.Sandbox.Control;
 using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
 using Notify.Sandbox.Providers.SendGrid;
+using Notify.Sandbox.Providers.Twilio;
 using Notify.Sandbox.Receipts;
 using Notify.Sandbox.Recording;
 
@@ -22,13 +23,18 @@ public static class Extensions
         builder.Services.AddSingleton<FaultInjector>();
         builder.Services.AddSingleton<IReceiptScheduler, NoReceipts>();
         builder.Services.AddSingleton<ProviderGate>();
+        builder.Services.AddSingleton<HangFilter>();
         builder.Services.AddSingleton<SendGridErrors>();
+        builder.Services.AddSingleton<TwilioErrors>();
         return builder;
     }
 
     public static WebApplication MapProviderApis(this WebApplication app)
     {
-        app.MapSendGrid();
+        // Outside the group: the control API and health endpoints never hang.
+        var providers = app.MapGroup("").AddEndpointFilter<HangFilter>();
+        providers.MapSendGrid();
+        providers.MapTwilio();
         return app;
     }
 }

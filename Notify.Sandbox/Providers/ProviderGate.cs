@@ -13,11 +13,10 @@ public sealed class ProviderGate(
     FaultInjector faults,
     IReceiptScheduler receipts,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
     ILogger<ProviderGate> logger)
 {
-    /// <summary>The injected failure for this request, or null to carry on (possibly after hanging).</summary>
-    public async Task<IResult?> InjectFaultAsync(IProviderErrors errors)
+    /// <summary>The injected failure for this request, or null to carry on. An injected timeout is applied by <see cref="HangFilter"/>.</summary>
+    public IResult? InjectFault(IProviderErrors errors, HttpContext http)
     {
         switch (faults.Decide(errors.Provider))
         {
@@ -30,16 +29,7 @@ public sealed class ProviderGate(
                 return Reject(errors.Provider, 500, "injected server error", errors.ServerError());
             case FaultDecision.Hang hang:
                 SandboxLog.Hanging(logger, errors.Provider, hang.Duration);
-                // Not cancelled when the caller gives up: like the real provider, the sandbox goes
-                // on to accept the message, which is what makes a retried timeout a duplicate.
-                try
-                {
-                    await Task.Delay(hang.Duration, time, lifetime.ApplicationStopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    return Results.StatusCode(503);
-                }
+                http.Items[HangFilter.ItemKey] = hang.Duration;
                 return null;
             default:
                 return null;

@@ -27,10 +27,6 @@ public static class SendGridApi
         {
             return gate.Reject(provider, 401, "authorization required", SendGridErrors.Unauthorized());
         }
-        if (await gate.InjectFaultAsync(errors) is { } fault)
-        {
-            return fault;
-        }
         if (request.ContentLength > options.Value.SendGrid.MaxRequestBytes)
         {
             return gate.Reject(provider, 413, "content too large", SendGridErrors.Body(413, new SendGridError("content too large", null)));
@@ -49,6 +45,11 @@ public static class SendGridApi
         catch (JsonException)
         {
             return gate.Reject(provider, 400, "body is not JSON", SendGridErrors.Body(400, new SendGridError("Bad Request", null)));
+        }
+
+        if (gate.InjectFault(errors, request.HttpContext) is { } fault)
+        {
+            return fault;
         }
 
         var problems = MailSendValidator.Validate(body);
