@@ -3,6 +3,7 @@ using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
 using Notify.Sandbox.Providers.SendGrid;
 using Notify.Sandbox.Providers.Twilio;
+using Notify.Sandbox.Providers.WhatsApp;
 using Notify.Sandbox.Receipts;
 using Notify.Sandbox.Recording;
 
@@ -26,6 +27,7 @@ public static class Extensions
         builder.Services.AddSingleton<HangFilter>();
         builder.Services.AddSingleton<SendGridErrors>();
         builder.Services.AddSingleton<TwilioErrors>();
+        builder.Services.AddSingleton<WhatsAppErrors>();
         return builder;
     }
 
@@ -35,6 +37,7 @@ public static class Extensions
         var providers = app.MapGroup("").AddEndpointFilter<HangFilter>();
         providers.MapSendGrid();
         providers.MapTwilio();
+        providers.MapWhatsApp();
         return app;
     }
 }
