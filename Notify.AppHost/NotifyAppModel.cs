@@ -41,15 +41,22 @@ public static class NotifyAppModel
             .WithReplicas(options.IngressReplicas)
             .WithHttpHealthCheck("/health");                // the ingress runs the migrations
 
+        // Speaks SendGrid's, Twilio's, WhatsApp's and FCM's wire protocols: the channels' default
+        // provider, so development and tests never reach a real one.
+        var sandbox = builder.AddProject("sandbox", "../Notify.Sandbox/Notify.Sandbox.csproj")
+            .WithHttpEndpoint("http")
+            .WithHttpHealthCheck("/health");
+
         var channels = !options.IncludeChannels ? [] : ChannelProjects
             .Select(channel => builder.AddProject(channel.Name, channel.Project)
                 .WithHttpEndpoint("http")
                 .WithReference(notifyDb).WithReference(redis)
+                .WithReference(sandbox)                     // services__sandbox__http__0
                 .WaitFor(ingress)                           // schema exists once the ingress is healthy
                 .WithReplicas(options.ChannelReplicas)
                 .WithHttpHealthCheck("/health"))
             .ToList();
 
-        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels);
+        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox);
     }
 }

@@ -10,7 +10,8 @@ public sealed record NotifyTopology(
     PostgresDatabaseResource NotifyDb,
     RedisResource Redis,
     ProjectResource Ingress,
-    IReadOnlyList<ProjectResource> Channels)
+    IReadOnlyList<ProjectResource> Channels,
+    ProjectResource Sandbox)
 {
     public string EndpointsFilePath => Path.Combine(StateDirectory, "endpoints.json");
 }

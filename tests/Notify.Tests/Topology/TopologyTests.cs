@@ -11,7 +11,7 @@ public sealed class TopologyTests(TopologyFixture topology) : IClassFixture<Topo
     public async Task Every_process_is_healthy_and_serves_metrics()
     {
         using var http = new HttpClient();
-        foreach (var name in new[] { "ingress", "email", "sms", "whatsapp", "webhook", "push" })
+        foreach (var name in new[] { "ingress", "email", "sms", "whatsapp", "webhook", "push", "sandbox" })
         {
             var endpoint = topology.App.GetEndpoint(name, "http");
 

@@ -1,0 +1,43 @@
+using Notify.Sandbox.Control;
+using Notify.Sandbox.Faults;
+using Notify.Sandbox.Providers;
+using Notify.Sandbox.Providers.SendGrid;
+using Notify.Sandbox.Providers.Twilio;
+using Notify.Sandbox.Providers.WhatsApp;
+using Notify.Sandbox.Receipts;
+using Notify.Sandbox.Recording;
+
+namespace Notify.Sandbox;
+
+public static class Extensions
+{
+    public static WebApplicationBuilder AddSandbox(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SandboxOptions>()
+            .BindConfiguration(SandboxOptions.Section)
+            .Validate(
+                options => options.Faults.All(f => ProviderNames.IsKnown(f.Key.ToLowerInvariant()) && !f.Value.Validate().Any()),
+                "Sandbox:Faults names an unknown provider or holds an invalid setting.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MessageLog>();
+        builder.Services.AddSingleton<FaultInjector>();
+        builder.Services.AddSingleton<IReceiptScheduler, NoReceipts>();
+        builder.Services.AddSingleton<ProviderGate>();
+        builder.Services.AddSingleton<HangFilter>();
+        builder.Services.AddSingleton<SendGridErrors>();
+        builder.Services.AddSingleton<TwilioErrors>();
+        builder.Services.AddSingleton<WhatsAppErrors>();
+        return builder;
+    }
+
+    public static WebApplication MapProviderApis(this WebApplication app)
+    {
+        // Outside the group: the control API and health endpoints never hang.
+        var providers = app.MapGroup("").AddEndpointFilter<HangFilter>();
+        providers.MapSendGrid();
+        providers.MapTwilio();
+        providers.MapWhatsApp();
+        return app;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Notify.Sandbox.Faults;
+
+/// <summary>The provider names used in routes of the control API, configuration and recordings.</summary>
+public static class ProviderNames
+{
+    public const string SendGrid = "sendgrid";
+    public const string Twilio = "twilio";
+    public const string WhatsApp = "whatsapp";
+    public const string Fcm = "fcm";
+
+    public static readonly IReadOnlyList<string> All = [SendGrid, Twilio, WhatsApp, Fcm];
+
+    public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
+}

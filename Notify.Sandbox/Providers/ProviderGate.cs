@@ -1,0 +1,55 @@
+using Notify.Sandbox.Faults;
+using Notify.Sandbox.Receipts;
+using Notify.Sandbox.Recording;
+
+namespace Notify.Sandbox.Providers;
+
+/// <summary>
+/// What every provider endpoint does around its own protocol: apply injected faults, count
+/// rejections, record and log acceptances, and hand accepted messages to the receipt scheduler.
+/// </summary>
+public sealed class ProviderGate(
+    MessageLog messages,
+    FaultInjector faults,
+    IReceiptScheduler receipts,
+    TimeProvider time,
+    ILogger<ProviderGate> logger)
+{
+    /// <summary>The injected failure for this request, or null to carry on. An injected timeout is applied by <see cref="HangFilter"/>.</summary>
+    public IResult? InjectFault(IProviderErrors errors, HttpContext http)
+    {
+        switch (faults.Decide(errors.Provider))
+        {
+            case FaultDecision.Outage outage:
+                var remaining = (int)Math.Ceiling((outage.Until - time.GetUtcNow()).TotalSeconds);
+                return Reject(errors.Provider, 503, "injected outage", errors.Unavailable(remaining));
+            case FaultDecision.Throttle throttle:
+                return Reject(errors.Provider, 429, "injected throttle", errors.Throttled(throttle.RetryAfterSeconds));
+            case FaultDecision.ServerError:
+                return Reject(errors.Provider, 500, "injected server error", errors.ServerError());
+            case FaultDecision.Hang hang:
+                SandboxLog.Hanging(logger, errors.Provider, hang.Duration);
+                http.Items[HangFilter.ItemKey] = hang.Duration;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    public bool IsInvalidRecipient(string provider, string recipient) => faults.IsInvalidRecipient(provider, recipient);
+
+    public IResult Reject(string provider, int status, string reason, IResult result)
+    {
+        messages.Reject(provider);
+        SandboxLog.Rejected(logger, provider, status, reason);
+        return result;
+    }
+
+    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, Uri? callback = null)
+    {
+        var message = messages.Accept(provider, recipient, deliveryId, providerMessageId);
+        SandboxLog.Accepted(logger, provider, providerMessageId, RecipientMask.Mask(recipient), deliveryId, message.Arrival);
+        receipts.MessageAccepted(message, callback);
+        return message;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Notify.Sandbox.Recording;
+
+/// <summary>
+/// One message a provider endpoint accepted. <see cref="Arrival"/> is 1 for the first time its
+/// delivery id arrived at that provider, 2 for the first duplicate, and so on.
+/// </summary>
+public sealed record RecordedMessage(
+    string Provider,
+    string Recipient,
+    string? DeliveryId,
+    string ProviderMessageId,
+    DateTimeOffset ReceivedAt,
+    int Arrival);
+
+/// <summary>A recorded message as the control API shows it: with how often its delivery id arrived in all.</summary>
+public sealed record RecordedMessageView(
+    string Provider,
+    string Recipient,
+    string? DeliveryId,
+    string ProviderMessageId,
+    DateTimeOffset ReceivedAt,
+    int Arrival,
+    int Arrivals);
+
+/// <summary>Counters for one provider.</summary>
+public sealed record ProviderStats(long Accepted, long Rejected, long Duplicates);

@@ -1,0 +1,97 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Notify.Tests.Infrastructure;
+
+namespace Notify.Tests.Sandbox;
+
+/// <summary>
+/// The provider sandbox hosted in-process on a fake clock, so injected timeouts, outages and
+/// token expiry are driven by the test rather than by waiting.
+/// </summary>
+public sealed class SandboxFixture : IAsyncDisposable
+{
+    public const string SendGridKey = "SG.test.key";
+    public const string TwilioSid = "AC0123456789abcdef0123456789abcdef";
+    public const string TwilioToken = "twilio-test-token";
+    public const string WhatsAppToken = "whatsapp-test-token";
+
+    private readonly WebApplicationFactory<global::Notify.Sandbox.SandboxEntryPoint> _factory;
+
+    public SandboxFixture()
+    {
+        _factory = new WebApplicationFactory<global::Notify.Sandbox.SandboxEntryPoint>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Development");
+            host.ConfigureLogging(logging => logging.AddProvider(Logs));
+            host.UseSetting("Sandbox:SendGrid:ApiKeys:0", SendGridKey);
+            host.UseSetting($"Sandbox:Twilio:Accounts:{TwilioSid}", TwilioToken);
+            host.UseSetting("Sandbox:WhatsApp:AccessTokens:0", WhatsAppToken);
+            host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        });
+        Client = _factory.CreateClient();
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+
+    public CapturedLogs Logs { get; } = new();
+
+    public HttpClient Client { get; }
+
+    public HttpClient CreateClient() => _factory.CreateClient();
+
+    public async Task ResetAsync() => (await Client.PostAsync("/sandbox/reset", null)).EnsureSuccessStatusCode();
+
+    public async Task SetFaultsAsync(object faults)
+    {
+        var response = await Client.PostAsJsonAsync("/sandbox/faults", faults);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task<JsonElement[]> MessagesAsync(string? provider = null, string? deliveryId = null)
+    {
+        var query = new List<string>();
+        if (provider is not null)
+        {
+            query.Add("provider=" + Uri.EscapeDataString(provider));
+        }
+        if (deliveryId is not null)
+        {
+            query.Add("deliveryId=" + Uri.EscapeDataString(deliveryId));
+        }
+        var body = await Client.GetFromJsonAsync<JsonElement>("/sandbox/messages?" + string.Join('&', query));
+        return [.. body.GetProperty("messages").EnumerateArray()];
+    }
+
+    public async Task<JsonElement> StatsAsync(string provider) =>
+        (await Client.GetFromJsonAsync<JsonElement>("/sandbox/stats")).GetProperty(provider);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _factory.DisposeAsync();
+    }
+}
+
+/// <summary>Every sandbox test class starts from an empty recording and no faults.</summary>
+public abstract class SandboxTests(SandboxFixture sandbox) : IClassFixture<SandboxFixture>, IAsyncLifetime
+{
+    protected SandboxFixture Sandbox { get; } = sandbox;
+
+    public ValueTask InitializeAsync() => new(Sandbox.ResetAsync());
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    protected static string NewDeliveryId() => Guid.NewGuid().ToString();
+
+    protected static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement;
+    }
+}
