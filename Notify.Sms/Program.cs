@@ -1,10 +1,10 @@
-// The sms channel process. Until the delivery engine lands (issue 3) it only joins the
-// topology: it starts, checks its database and Redis, and answers its health endpoints.
+using Notify.Sms;
+
+// The SMS channel process: the shared delivery engine with Twilio as its provider.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("notifydb");
-builder.AddRedisClient("redis");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 

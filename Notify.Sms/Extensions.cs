@@ -1,0 +1,22 @@
+using Notify.Delivery.Retries;
+using Notify.Outbox;
+using Notify.Sms.Twilio;
+
+namespace Notify.Sms;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("notifydb");
+        builder.AddRedisClient("redis");
+
+        builder.Services.AddOptions<TwilioOptions>()
+            .BindConfiguration(TwilioOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHttpClient<TwilioMessagesClient>();
+
+        builder.AddDeliveryEngine<TwilioSmsProvider>(ChannelNames.Sms, RetrySchedule.Sms);
+    }
+}
