@@ -1,6 +1,7 @@
 using Notify.Sandbox.Control;
 using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
+using Notify.Sandbox.Providers.Fcm;
 using Notify.Sandbox.Providers.SendGrid;
 using Notify.Sandbox.Providers.Twilio;
 using Notify.Sandbox.Providers.WhatsApp;
@@ -28,6 +29,8 @@ public static class Extensions
         builder.Services.AddSingleton<SendGridErrors>();
         builder.Services.AddSingleton<TwilioErrors>();
         builder.Services.AddSingleton<WhatsAppErrors>();
+        builder.Services.AddSingleton<FcmErrors>();
+        builder.Services.AddSingleton<FcmTokens>();
         return builder;
     }
 
@@ -38,6 +41,7 @@ public static class Extensions
         providers.MapSendGrid();
         providers.MapTwilio();
         providers.MapWhatsApp();
+        providers.MapFcm();
         return app;
     }
 }
