@@ -13,6 +13,20 @@ public static class ProviderResults
     public static string? DeliveryIdFromHeader(HttpRequest request) =>
         request.Headers.TryGetValue(DeliveryIdHeader, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
 
+    /// <summary>The request body as JSON, or null when it is not JSON (each provider refuses that in its own words).</summary>
+    public static async Task<System.Text.Json.JsonElement?> ReadJsonAsync(HttpRequest request)
+    {
+        try
+        {
+            using var document = await System.Text.Json.JsonDocument.ParseAsync(request.Body);
+            return document.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The bearer token of an <c>Authorization</c> header, or null.</summary>
     public static string? BearerToken(HttpRequest request)
     {

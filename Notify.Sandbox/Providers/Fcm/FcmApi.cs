@@ -41,13 +41,7 @@ public static class FcmApi
         {
             return gate.Reject(provider, 401, "UNAUTHENTICATED", FcmErrors.Unauthenticated());
         }
-        JsonElement body;
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException)
+        if (await ProviderResults.ReadJsonAsync(request) is not { } body)
         {
             return gate.Reject(provider, 400, "INVALID_ARGUMENT", FcmErrors.InvalidArgument("Invalid JSON payload received."));
         }

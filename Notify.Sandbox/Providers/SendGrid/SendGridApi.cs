@@ -36,13 +36,7 @@ public static class SendGridApi
             return gate.Reject(provider, 415, "unsupported media type", SendGridErrors.Body(415, new SendGridError("Content-Type should be application/json.", null)));
         }
 
-        JsonElement body;
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException)
+        if (await ProviderResults.ReadJsonAsync(request) is not { } body)
         {
             return gate.Reject(provider, 400, "body is not JSON", SendGridErrors.Body(400, new SendGridError("Bad Request", null)));
         }

@@ -28,13 +28,7 @@ public static class WhatsAppApi
             return gate.Reject(provider, 401, "code 190", WhatsAppErrors.Unauthorized());
         }
 
-        JsonElement body;
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException)
+        if (await ProviderResults.ReadJsonAsync(request) is not { } body)
         {
             return gate.Reject(provider, 400, "code 100", WhatsAppErrors.InvalidParameter("The request body is not valid JSON."));
         }
