@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Notify.Bench.Recording;
 
 namespace Notify.Bench.Load;
 
@@ -10,6 +11,16 @@ internal static class CallFailure
         RpcException rpc => (rpc.StatusCode.ToString(), rpc.Status.Detail),
         _ => (exception.GetType().Name, exception.Message),
     };
+
+    /// <summary>Counts a failed call against the server if it ended inside the measured window.</summary>
+    public static void Record(Exception exception, CallerStats stats, MeasurementWindow window)
+    {
+        if (window.Contains(System.Diagnostics.Stopwatch.GetTimestamp()))
+        {
+            var (code, message) = Describe(exception);
+            stats.CountFailure(code, message);
+        }
+    }
 
     /// <summary>True when the run itself was stopped (Ctrl+C), so the failure says nothing about the server.</summary>
     public static bool IsOurCancellation(Exception exception, CancellationToken stopping) =>

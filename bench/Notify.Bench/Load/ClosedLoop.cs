@@ -51,11 +51,7 @@ internal static class ClosedLoop
             }
             catch (Exception e) when (!CallFailure.IsOurCancellation(e, stopping))
             {
-                if (window.Contains(Stopwatch.GetTimestamp()))
-                {
-                    var (code, message) = CallFailure.Describe(e);
-                    stats.CountFailure(code, message);
-                }
+                CallFailure.Record(e, stats, window);
             }
             catch (Exception)
             {

@@ -104,11 +104,7 @@ internal static class OpenLoop
             }
             catch (Exception e) when (!CallFailure.IsOurCancellation(e, stopping))
             {
-                if (window.Contains(Stopwatch.GetTimestamp()))
-                {
-                    var (code, message) = CallFailure.Describe(e);
-                    stats.CountFailure(code, message);
-                }
+                CallFailure.Record(e, stats, window);
             }
             catch (Exception)
             {
