@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Notify.Delivery.Content;
 using Notify.Delivery.Engine;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
@@ -19,17 +20,25 @@ public static class DeliveryEngineExtensions
     /// intervals) and are validated at start; <c>Notify:Delivery:RetryDelays</c> (a list of
     /// TimeSpans) replaces the channel's default schedule.
     /// </summary>
-    public static IHostApplicationBuilder AddDeliveryEngine<TProvider>(this IHostApplicationBuilder builder, string channel, RetrySchedule defaultSchedule)
+    /// <remarks>
+    /// <paramref name="defaultRatePerSecond"/> is the channel's provider rate when
+    /// <c>Notify:Delivery:RatePerSecond</c> is not set. More providers for failover are added
+    /// with <see cref="AddFailoverProvider{TProvider}"/>, tried in the order added.
+    /// </remarks>
+    public static IHostApplicationBuilder AddDeliveryEngine<TProvider>(this IHostApplicationBuilder builder, string channel, RetrySchedule defaultSchedule,
+        double defaultRatePerSecond = 0)
         where TProvider : class, IDeliveryProvider
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<DeliveryStore>();
+        builder.Services.TryAddSingleton<IContentResolver, InlineContentResolver>();
         builder.Services.AddSingleton<IDeliveryProvider, TProvider>();
 
         var delays = builder.Configuration.GetSection(SectionName + ":RetryDelays").Get<TimeSpan[]>();
         builder.Services.AddSingleton(delays is { Length: > 0 } ? defaultSchedule with { Delays = delays } : defaultSchedule);
 
         builder.Services.AddOptions<DeliveryWorkerOptions>()
+            .Configure(options => options.RatePerSecond = defaultRatePerSecond)
             .BindConfiguration(SectionName)
             .Configure(options => options.Channel = channel)
             .ValidateDataAnnotations()
@@ -41,6 +50,17 @@ public static class DeliveryEngineExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RedisRateLimiter>>()));
         builder.Services.AddHostedService<DeliveryWorker>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a provider the channel fails over to when the ones before it have an open circuit
+    /// or fail transiently (Email: SMTP after SendGrid). Each provider has its own circuit.
+    /// </summary>
+    public static IHostApplicationBuilder AddFailoverProvider<TProvider>(this IHostApplicationBuilder builder)
+        where TProvider : class, IDeliveryProvider
+    {
+        builder.Services.AddSingleton<IDeliveryProvider, TProvider>();
         return builder;
     }
 }

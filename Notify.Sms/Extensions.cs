@@ -17,6 +17,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddHttpClient<TwilioMessagesClient>();
 
-        builder.AddDeliveryEngine<TwilioSmsProvider>(ChannelNames.Sms, RetrySchedule.Sms);
+        // Twilio's long-code limit: one message a second per sender number.
+        builder.AddDeliveryEngine<TwilioSmsProvider>(ChannelNames.Sms, RetrySchedule.Sms, defaultRatePerSecond: 1);
     }
 }

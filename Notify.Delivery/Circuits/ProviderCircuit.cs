@@ -67,13 +67,13 @@ public sealed class ProviderCircuit
     /// Calls the provider through the breaker; null when the circuit refused the call
     /// (it opened while this batch was in flight).
     /// </summary>
-    public async Task<ProviderResult?> SendAsync(IDeliveryProvider provider, ClaimedDelivery delivery, CancellationToken cancellationToken)
+    public async Task<ProviderResult?> SendAsync(IDeliveryProvider provider, ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
     {
         try
         {
             return await _pipeline.ExecuteAsync(
-                static async (state, token) => await state.provider.SendAsync(state.delivery, token),
-                (provider, delivery), cancellationToken);
+                static async (state, token) => await state.provider.SendAsync(state.delivery, state.content, token),
+                (provider, delivery, content), cancellationToken);
         }
         catch (BrokenCircuitException)
         {

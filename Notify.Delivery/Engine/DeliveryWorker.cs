@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Notify.Delivery.Circuits;
+using Notify.Delivery.Content;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
@@ -22,7 +23,8 @@ namespace Notify.Delivery.Engine;
 public sealed partial class DeliveryWorker(
     DeliveryStore store,
     NpgsqlDataSource dataSource,
-    IDeliveryProvider provider,
+    IEnumerable<IDeliveryProvider> providers,
+    IContentResolver contentResolver,
     RetrySchedule schedule,
     IOptions<DeliveryWorkerOptions> options,
     TimeProvider time,
@@ -30,7 +32,10 @@ public sealed partial class DeliveryWorker(
     RedisRateLimiter? limiter = null) : BackgroundService
 {
     private readonly DeliveryWorkerOptions _options = options.Value;
-    private readonly ProviderCircuit _circuit = new(options.Value, time);
+    // In failover order: the first whose circuit is closed gets the call; a transient failure
+    // moves on to the next within the same claim.
+    private readonly (IDeliveryProvider Provider, ProviderCircuit Circuit)[] _providers =
+        [.. providers.Select(p => (p, new ProviderCircuit(options.Value, time)))];
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Random _jitter = new();
 
@@ -42,9 +47,9 @@ public sealed partial class DeliveryWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (_circuit.IsOpen)
+                if (AllCircuitsOpen)
                 {
-                    // The provider is down: leave the rows in the table, attempts untouched.
+                    // Every provider is down: leave the rows in the table, attempts untouched.
                     await WaitForWorkAsync(stoppingToken);
                     continue;
                 }
@@ -105,9 +110,12 @@ public sealed partial class DeliveryWorker(
                     // take the batch or the worker down: retry it on the schedule like any
                     // transient failure, and say which delivery it was.
                     LogDeliveryFault(logger, _options.Channel, delivery.Id, ex.GetType().Name);
-                    completions[index] = Complete(delivery,
-                        new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "INTERNAL_ERROR", ErrorMessage: ex.GetType().Name),
-                        time.GetUtcNow().UtcDateTime, 0);
+                    var now = time.GetUtcNow().UtcDateTime;
+                    var wait = schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, null, _jitter);
+                    completions[index] = new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
+                        wait is null ? DeliveryStatuses.Dead : DeliveryStatuses.Retrying, now + (wait ?? TimeSpan.Zero), null, null,
+                        "INTERNAL_ERROR", ex.GetType().Name,
+                        [new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, "notify", now, 0, "retryable", null, "INTERNAL_ERROR", ex.GetType().Name, null)]);
                 }
                 finally
                 {
@@ -156,72 +164,134 @@ public sealed partial class DeliveryWorker(
         }
     }
 
+    private bool AllCircuitsOpen
+    {
+        get
+        {
+            foreach (var (_, circuit) in _providers)
+            {
+                if (!circuit.IsOpen)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private async Task<DeliveryCompletion> DeliverOneAsync(ClaimedDelivery delivery)
     {
         var now = time.GetUtcNow().UtcDateTime;
         if (delivery.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
             return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Expired, null, null, null,
-                "EXPIRED", "expires_at passed before the delivery could be sent.", Attempt: null);
+                "EXPIRED", "expires_at passed before the delivery could be sent.", []);
         }
         if (delivery.LockExpiresAt - now < _options.CallTimeout)
         {
             // Not enough lease left to finish a call: give it back rather than risk a duplicate.
-            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
-                delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying, now, null, null,
-                "LEASE_TOO_SHORT", "The lease had too little time left to start a provider call.", Attempt: null);
+            return HandBack(delivery, now, "LEASE_TOO_SHORT", "The lease had too little time left to start a provider call.");
         }
 
-        if (await WaitForRateAsync(delivery) is { } throttled)
+        var resolved = await contentResolver.ResolveAsync(delivery, CancellationToken.None);
+        if (resolved.Content is not { } content)
         {
-            return throttled;
+            // Nothing any provider could send (a template that no longer renders, no content
+            // for this channel): dead-letter it with the reason, no provider call made.
+            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, null, null,
+                resolved.ErrorCode, resolved.ErrorMessage, []);
         }
 
-        now = time.GetUtcNow().UtcDateTime;
-        var started = Stopwatch.GetTimestamp();
-        ProviderResult result;
-        using (var timeout = new CancellationTokenSource(_options.CallTimeout, time))
+        // Providers in failover order. A permanent answer ends the delivery (the recipient or
+        // content is the problem, another provider would refuse it too); a transient one or
+        // an open circuit moves on to the next provider.
+        List<AttemptRecord>? attempts = null;
+        ProviderResult? last = null;
+        IDeliveryProvider? lastProvider = null;
+        DeliveryCompletion? held = null;
+        foreach (var (provider, circuit) in _providers)
         {
-            try
+            if (circuit.IsOpen)
             {
-                var sent = await _circuit.SendAsync(provider, delivery, timeout.Token);
-                if (sent is null)
-                {
-                    // The circuit refused the call (it opened during this batch, or is half-open
-                    // and probing): no call was made. Due again at once: the claim gate holds it
-                    // back for as long as the circuit stays open.
-                    return new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
-                        delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying,
-                        now, null, null, "CIRCUIT_OPEN", $"The {provider.Name} circuit is open.", Attempt: null);
-                }
-                result = sent;
+                continue;
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            if (await WaitForRateAsync(provider, delivery) is { } throttled)
             {
-                result = new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TIMEOUT",
-                    ErrorMessage: $"The provider did not answer within {_options.CallTimeout.TotalSeconds:0.#} s.");
+                held ??= throttled;
+                continue;
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            now = time.GetUtcNow().UtcDateTime;
+            var started = Stopwatch.GetTimestamp();
+            var result = await CallAsync(provider, circuit, delivery, content);
+            if (result is null)
             {
-                result = new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TRANSPORT", ErrorMessage: ex.GetType().Name);
+                // The circuit refused the call (it opened during this batch): no call was made.
+                continue;
+            }
+            var durationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            (attempts ??= new List<AttemptRecord>(_providers.Length)).Add(Attempt(delivery, provider, result, now, durationMs));
+            last = result;
+            lastProvider = provider;
+            if (result.Throttled && limiter is not null && _options.RatePerSecond > 0)
+            {
+                await limiter.ThrottleAsync(RateKey(provider, delivery), Limit, result.RetryAfter ?? TimeSpan.FromSeconds(1));
+            }
+            if (result.Outcome is ProviderOutcome.Sent or ProviderOutcome.Permanent)
+            {
+                break;
             }
         }
-        var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return Complete(delivery, result, now, duration);
+
+        if (last is null || lastProvider is null)
+        {
+            // No call was made: every circuit is open or every provider's rate is spent. Due
+            // again when the rate allows; the claim gate holds it back while circuits are open.
+            return held ?? HandBack(delivery, time.GetUtcNow().UtcDateTime, "CIRCUIT_OPEN",
+                $"The circuit of every {_options.Channel} provider is open.");
+        }
+        return Complete(delivery, lastProvider, last, attempts!);
     }
+
+    private async Task<ProviderResult?> CallAsync(IDeliveryProvider provider, ProviderCircuit circuit, ClaimedDelivery delivery, Notify.Grpc.V1.Content content)
+    {
+        using var timeout = new CancellationTokenSource(_options.CallTimeout, time);
+        try
+        {
+            return await circuit.SendAsync(provider, delivery, content, timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TIMEOUT",
+                ErrorMessage: $"The provider did not answer within {_options.CallTimeout.TotalSeconds:0.#} s.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TRANSPORT", ErrorMessage: ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Gives a delivery back without a provider call: no attempt is used.</summary>
+    private static DeliveryCompletion HandBack(ClaimedDelivery delivery, DateTime dueAt, string code, string message)
+        => new(delivery.Id, delivery.LeaseToken,
+            delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying,
+            dueAt, null, null, code, message, []);
+
+    private RateLimit Limit => new(_options.RatePerSecond, _options.RateBurst);
+
+    private string RateKey(IDeliveryProvider provider, ClaimedDelivery delivery) => $"{_options.Channel}:{provider.RateLimitKey(delivery)}";
 
     /// <summary>
     /// Waits for the provider's rate limit. Null when the call may go ahead; a completion that
     /// hands the delivery back (no attempt burned) when the wait would outlast the lease.
     /// </summary>
-    private async Task<DeliveryCompletion?> WaitForRateAsync(ClaimedDelivery delivery)
+    private async Task<DeliveryCompletion?> WaitForRateAsync(IDeliveryProvider provider, ClaimedDelivery delivery)
     {
         if (limiter is null || _options.RatePerSecond <= 0)
         {
             return null;
         }
-        var limit = new RateLimit(_options.RatePerSecond, _options.RateBurst);
-        var key = $"{_options.Channel}:{provider.RateLimitKey(delivery)}";
+        var limit = Limit;
+        var key = RateKey(provider, delivery);
         while (true)
         {
             var decision = await limiter.AcquireAsync(key, limit);
@@ -232,15 +302,13 @@ public sealed partial class DeliveryWorker(
             var now = time.GetUtcNow().UtcDateTime;
             if (now + decision.RetryAfter + _options.CallTimeout > delivery.LockExpiresAt)
             {
-                return new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
-                    delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying,
-                    now + decision.RetryAfter, null, null, "RATE_LIMITED", "Waiting for the provider's rate limit.", Attempt: null);
+                return HandBack(delivery, now + decision.RetryAfter, "RATE_LIMITED", "Waiting for the provider's rate limit.");
             }
             await Task.Delay(decision.RetryAfter, time);
         }
     }
 
-    private DeliveryCompletion Complete(ClaimedDelivery delivery, ProviderResult result, DateTime startedAt, int durationMs)
+    private AttemptRecord Attempt(ClaimedDelivery delivery, IDeliveryProvider provider, ProviderResult result, DateTime startedAt, int durationMs)
     {
         var outcome = result.Outcome switch
         {
@@ -249,22 +317,27 @@ public sealed partial class DeliveryWorker(
             ProviderOutcome.Credentials => "credentials",
             _ => result.ErrorCode == "TIMEOUT" ? "timeout" : "retryable",
         };
-        var attempt = new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, provider.Name, startedAt, durationMs, outcome,
+        return new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, provider.Name, startedAt, durationMs, outcome,
             result.HttpStatus, result.ErrorCode, result.ErrorMessage, result.ProviderMessageId);
+    }
 
+    /// <summary>The completion for a claim whose last provider call answered <paramref name="result"/>.</summary>
+    private DeliveryCompletion Complete(ClaimedDelivery delivery, IDeliveryProvider provider, ProviderResult result, IReadOnlyList<AttemptRecord> attempts)
+    {
         if (result.Outcome == ProviderOutcome.Sent)
         {
             return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Sent, null, provider.Name,
-                result.ProviderMessageId, null, null, attempt);
+                result.ProviderMessageId, null, null, attempts);
         }
+        var startedAt = attempts[0].StartedAt;
         TimeSpan? delay = result.Outcome == ProviderOutcome.Permanent
             ? null
             : schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, result.RetryAfter, _jitter);
         return delay is { } wait
             ? new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Retrying, startedAt + wait, provider.Name,
-                null, result.ErrorCode, result.ErrorMessage, attempt)
+                null, result.ErrorCode, result.ErrorMessage, attempts)
             : new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, provider.Name,
-                null, result.ErrorCode, result.ErrorMessage, attempt);
+                null, result.ErrorCode, result.ErrorMessage, attempts);
     }
 
     private async Task WaitForWorkAsync(CancellationToken stoppingToken)

@@ -9,10 +9,11 @@ public interface IDeliveryProvider
     string Name { get; }
 
     /// <summary>
-    /// Sends one delivery. Classifies the provider's answer instead of throwing for it;
-    /// an exception means the call failed in transit (treated as retryable).
+    /// Sends one delivery with its <paramref name="content"/> (inline, or the template rendered
+    /// for this channel and locale). Classifies the provider's answer instead of throwing for
+    /// it; an exception means the call failed in transit (treated as retryable).
     /// </summary>
-    Task<ProviderResult> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken);
+    Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken);
 
     /// <summary>
     /// What the provider's rate limit counts against for this delivery: the account and
@@ -45,5 +46,12 @@ public sealed record ProviderResult(
     int? HttpStatus = null,
     TimeSpan? RetryAfter = null)
 {
+    /// <summary>
+    /// The provider said we are sending too fast (HTTP 429, WhatsApp 130429…): every replica
+    /// holds back sends under this delivery's rate-limit key until <see cref="RetryAfter"/>
+    /// (or a second) has passed, not only this delivery.
+    /// </summary>
+    public bool Throttled { get; init; }
+
     public static ProviderResult Sent(string providerMessageId, int? httpStatus = null) => new(ProviderOutcome.Sent, providerMessageId, HttpStatus: httpStatus);
 }

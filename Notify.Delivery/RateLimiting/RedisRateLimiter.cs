@@ -64,6 +64,46 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int r
         }
     }
 
+    // Pushes the key's theoretical arrival time to at least now + the pause (plus the burst
+    // tolerance, so the whole burst is held back too): every replica waits it out.
+    private const string ThrottleScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local until_tat = now + tonumber(@pause) + tonumber(@tolerance)
+        local tat = tonumber(redis.call('GET', @key) or 0)
+        if tat < until_tat then
+            redis.call('SET', @key, until_tat, 'PX', until_tat - now + 1000)
+        end
+        return 0
+        """;
+
+    private static readonly LuaScript PreparedThrottle = LuaScript.Prepare(ThrottleScript);
+
+    /// <summary>
+    /// The provider told us to slow down (a 429, WhatsApp's 130429): hold back every send
+    /// under <paramref name="key"/>, on every replica, for <paramref name="pause"/>.
+    /// </summary>
+    public async ValueTask ThrottleAsync(string key, RateLimit limit, TimeSpan pause)
+    {
+        var pauseMs = Math.Max(1, (long)pause.TotalMilliseconds);
+        var toleranceMs = (long)limit.EmissionInterval.TotalMilliseconds * (limit.Burst - 1);
+        var localUntil = time.GetUtcNow().ToUnixTimeMilliseconds() + pauseMs + toleranceMs;
+        _localTat.AddOrUpdate(key, localUntil, (_, tat) => Math.Max(tat, localUntil));
+        if (!redis.IsConnected)
+        {
+            return;
+        }
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(PreparedThrottle,
+                new { key = (RedisKey)("notify:rate:" + key), pause = pauseMs, tolerance = toleranceMs });
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            // The local pause above still holds this process back.
+        }
+    }
+
     private RateLimitDecision Fallback(string key, RateLimit limit, string reason)
     {
         if (Interlocked.Exchange(ref _fallback, 1) == 0)

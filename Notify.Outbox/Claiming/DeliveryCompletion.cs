@@ -3,7 +3,8 @@ namespace Notify.Outbox.Claiming;
 /// <summary>
 /// What became of one claimed delivery, written back by <see cref="DeliveryStore.CompleteAsync"/>.
 /// <paramref name="Status"/> is the new status (SENT, RETRYING, DEAD, EXPIRED, CANCELLED);
-/// <paramref name="Attempt"/> is the provider call that was made, if one was.
+/// <paramref name="Attempts"/> are the provider calls this claim made: none (expired, handed
+/// back), one, or one per provider when a transient failure failed over to the next.
 /// </summary>
 public sealed record DeliveryCompletion(
     Guid Id,
@@ -14,7 +15,7 @@ public sealed record DeliveryCompletion(
     string? ProviderMessageId,
     string? ErrorCode,
     string? ErrorMessage,
-    AttemptRecord? Attempt);
+    IReadOnlyList<AttemptRecord> Attempts);
 
 /// <summary>One provider call, for <c>delivery_attempts</c>.</summary>
 public sealed record AttemptRecord(

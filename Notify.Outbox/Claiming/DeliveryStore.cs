@@ -62,7 +62,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                  AS a(delivery_id, lease_token, attempt_number, worker_id, provider, started_at, duration_ms, outcome,
                       http_status, error_code, error_message, provider_message_id)
             JOIN notify.deliveries d ON d.channel = @channel AND d.id = a.delivery_id
-            ON CONFLICT (delivery_id, lease_token) DO NOTHING
+            ON CONFLICT (delivery_id, lease_token, provider) DO NOTHING
         )
         SELECT id FROM done
         """;
@@ -145,14 +145,14 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             return new HashSet<Guid>();
         }
-        var attempts = completions.Where(c => c.Attempt is not null).ToList();
+        var attempts = completions.SelectMany(c => c.Attempts, (c, a) => (c.Id, c.LeaseToken, Attempt: a)).ToList();
         await using var command = dataSource.CreateCommand(CompleteSql);
         var p = command.Parameters;
         p.AddWithValue("channel", channel);
         p.AddWithValue("ids", completions.Select(c => c.Id).ToArray());
         p.AddWithValue("tokens", completions.Select(c => c.LeaseToken).ToArray());
         p.AddWithValue("statuses", completions.Select(c => c.Status).ToArray());
-        p.AddWithValue("attempted", completions.Select(c => c.Attempt is not null).ToArray());
+        p.AddWithValue("attempted", completions.Select(c => c.Attempts.Count > 0).ToArray());
         p.AddWithValue("next", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, completions.Select(c => c.NextAttemptAt).ToArray());
         p.AddWithValue("providers", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.Provider).ToArray());
         p.AddWithValue("provider_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.ProviderMessageId).ToArray());
@@ -160,16 +160,16 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         p.AddWithValue("messages", NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.ErrorMessage).ToArray());
         p.AddWithValue("a_ids", attempts.Select(c => c.Id).ToArray());
         p.AddWithValue("a_tokens", attempts.Select(c => c.LeaseToken).ToArray());
-        p.AddWithValue("a_numbers", attempts.Select(c => c.Attempt!.AttemptNumber).ToArray());
-        p.AddWithValue("a_workers", attempts.Select(c => c.Attempt!.WorkerId).ToArray());
-        p.AddWithValue("a_providers", attempts.Select(c => c.Attempt!.Provider).ToArray());
-        p.AddWithValue("a_started", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, attempts.Select(c => c.Attempt!.StartedAt).ToArray());
-        p.AddWithValue("a_durations", attempts.Select(c => c.Attempt!.DurationMs).ToArray());
-        p.AddWithValue("a_outcomes", attempts.Select(c => c.Attempt!.Outcome).ToArray());
-        p.AddWithValue("a_http", NpgsqlDbType.Array | NpgsqlDbType.Integer, attempts.Select(c => c.Attempt!.HttpStatus).ToArray());
-        p.AddWithValue("a_codes", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt!.ErrorCode).ToArray());
-        p.AddWithValue("a_messages", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt!.ErrorMessage).ToArray());
-        p.AddWithValue("a_provider_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt!.ProviderMessageId).ToArray());
+        p.AddWithValue("a_numbers", attempts.Select(c => c.Attempt.AttemptNumber).ToArray());
+        p.AddWithValue("a_workers", attempts.Select(c => c.Attempt.WorkerId).ToArray());
+        p.AddWithValue("a_providers", attempts.Select(c => c.Attempt.Provider).ToArray());
+        p.AddWithValue("a_started", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, attempts.Select(c => c.Attempt.StartedAt).ToArray());
+        p.AddWithValue("a_durations", attempts.Select(c => c.Attempt.DurationMs).ToArray());
+        p.AddWithValue("a_outcomes", attempts.Select(c => c.Attempt.Outcome).ToArray());
+        p.AddWithValue("a_http", NpgsqlDbType.Array | NpgsqlDbType.Integer, attempts.Select(c => c.Attempt.HttpStatus).ToArray());
+        p.AddWithValue("a_codes", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ErrorCode).ToArray());
+        p.AddWithValue("a_messages", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ErrorMessage).ToArray());
+        p.AddWithValue("a_provider_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ProviderMessageId).ToArray());
 
         var written = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

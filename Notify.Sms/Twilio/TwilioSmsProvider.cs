@@ -13,9 +13,9 @@ public sealed class TwilioSmsProvider(TwilioMessagesClient client) : IDeliveryPr
 
     public string Name => "twilio";
 
-    public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
+    public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Content content, CancellationToken cancellationToken)
     {
-        var body = delivery.Content is { } bytes ? Content.Parser.ParseFrom(bytes).Sms?.Body : null;
+        var body = content.Sms?.Body;
         if (string.IsNullOrEmpty(body))
         {
             return new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "NO_CONTENT", ErrorMessage: "The notification has no SMS body.");
@@ -41,6 +41,9 @@ public sealed class TwilioSmsProvider(TwilioMessagesClient client) : IDeliveryPr
             _ when status >= 400 => ProviderOutcome.Permanent,
             _ => ProviderOutcome.Retryable,
         };
-        return new ProviderResult(outcome, ErrorCode: code, ErrorMessage: result.ErrorMessage, HttpStatus: status, RetryAfter: result.RetryAfter);
+        return new ProviderResult(outcome, ErrorCode: code, ErrorMessage: result.ErrorMessage, HttpStatus: status, RetryAfter: result.RetryAfter)
+        {
+            Throttled = result.Status == HttpStatusCode.TooManyRequests || result.ErrorCode is 20429,
+        };
     }
 }

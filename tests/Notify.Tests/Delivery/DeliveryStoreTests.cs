@@ -145,7 +145,7 @@ public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : I
         var next = DateTime.UtcNow.AddMinutes(5);
 
         await _store.CompleteAsync(ChannelNames.Email, [new DeliveryCompletion(id, claimed.LeaseToken, "RETRYING", next, "sendgrid", null, "429", "Too many requests",
-            new AttemptRecord(claimed.AttemptNumber, "worker-a", "sendgrid", DateTime.UtcNow, 12, "retryable", 429, "429", "Too many requests", null))], default);
+            [new AttemptRecord(claimed.AttemptNumber, "worker-a", "sendgrid", DateTime.UtcNow, 12, "retryable", 429, "429", "Too many requests", null)])], default);
 
         Assert.Equal("RETRYING", await StatusAsync(id));
         Assert.Equal(1, await ScalarAsync<int>("SELECT attempt_count FROM notify.deliveries WHERE id = @id", id));
@@ -154,7 +154,7 @@ public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : I
 
     private static DeliveryCompletion Sent(ClaimedDelivery claimed, string worker, string providerMessageId)
         => new(claimed.Id, claimed.LeaseToken, "SENT", null, "sendgrid", providerMessageId, null, null,
-            new AttemptRecord(claimed.AttemptNumber, worker, "sendgrid", DateTime.UtcNow, 5, "sent", 202, null, null, providerMessageId));
+            [new AttemptRecord(claimed.AttemptNumber, worker, "sendgrid", DateTime.UtcNow, 5, "sent", 202, null, null, providerMessageId)]);
 
     private Task<Guid> SeedAsync(string channel, short priority = 0, DateTime? sendAt = null)
         => _database.SeedAsync(channel, priority: priority, sendAt: sendAt);

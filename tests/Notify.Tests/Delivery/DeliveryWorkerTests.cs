@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Notify.Delivery.Content;
 using Notify.Delivery.Engine;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
@@ -220,7 +221,12 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
     private RedisRateLimiter Limiter(StackExchange.Redis.IConnectionMultiplexer redis)
         => new(redis, replicas: 2, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 
-    private async Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null,
+    private Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null,
+        TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null)
+        => StartAsync([provider], workerId, concurrency, pollInterval, circuitBreak, limiter, rate);
+
+    /// <summary>Starts one worker per channel with <paramref name="providers"/> in failover order.</summary>
+    private async Task<RunningWorker> StartAsync(IDeliveryProvider[] providers, string workerId, int concurrency = 8, TimeSpan? pollInterval = null,
         TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null)
     {
         var workers = new List<DeliveryWorker>();
@@ -239,7 +245,7 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
                 RatePerSecond = rate?.PerSecond ?? 0,
                 RateBurst = rate?.Burst ?? 1,
             };
-            var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, provider,
+            var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, providers, new InlineContentResolver(),
                 new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(perChannel),
                 TimeProvider.System, NullLogger<DeliveryWorker>.Instance, limiter);
             await worker.StartAsync(CancellationToken.None);

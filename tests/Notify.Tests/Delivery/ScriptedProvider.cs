@@ -41,7 +41,7 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
         Volatile.Write(ref _failuresLeft, count);
     }
 
-    public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
+    public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
     {
         FirstCallStarted.TrySetResult();
         CallTimes.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());

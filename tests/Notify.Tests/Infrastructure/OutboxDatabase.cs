@@ -16,6 +16,16 @@ public sealed class OutboxDatabase : IAsyncDisposable
         _writer = new OutboxWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new OutboxWriterOptions()), NullLogger<OutboxWriter>.Instance);
     }
 
+    // Inline content for every channel, as the ingress stores it (protobuf bytes).
+    private static readonly byte[] AnyContent = Google.Protobuf.MessageExtensions.ToByteArray(new Notify.Grpc.V1.Content
+    {
+        Email = new() { Subject = "Hello", TextBody = "Hello there" },
+        Sms = new() { Body = "Hello there" },
+        Whatsapp = new() { Text = "Hello there" },
+        Webhook = new() { EventType = "test.event", Payload = new() },
+        Push = new() { Title = "Hello", Body = "Hello there" },
+    });
+
     public NpgsqlDataSource DataSource { get; }
 
     public Guid TenantId { get; } = Guid.NewGuid();
@@ -30,7 +40,7 @@ public sealed class OutboxDatabase : IAsyncDisposable
         var notificationId = UuidV7.NewNotificationId();
         var delivery = new NewDelivery(UuidV7.DeliveryId(notificationId, 0), channel, recipient, null, null, maxAttempts);
         var outcome = (await _writer.WriteAsync([new NewNotification(notificationId, TenantId, Guid.NewGuid().ToString(), [1, 2, 3],
-            null, null, null, [10, 1, 2], priority, sendAt, expiresAt, null, null, null, null, [delivery])], default))[0];
+            null, null, null, AnyContent, priority, sendAt, expiresAt, null, null, null, null, [delivery])], default))[0];
         Assert.IsType<Accepted>(outcome);
         return delivery.Id;
     }
