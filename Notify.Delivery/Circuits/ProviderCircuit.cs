@@ -61,6 +61,9 @@ public sealed class ProviderCircuit
         _ => false,
     };
 
+    /// <summary>When an open circuit lets its next probe through.</summary>
+    public DateTime BreakEndsAt => new(Volatile.Read(ref _breakEndsAtTicks), DateTimeKind.Utc);
+
     public string State => _state.CircuitState.ToString().ToLowerInvariant();
 
     /// <summary>

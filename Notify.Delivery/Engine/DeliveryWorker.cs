@@ -209,10 +209,16 @@ public sealed partial class DeliveryWorker(
         ProviderResult? last = null;
         IDeliveryProvider? lastProvider = null;
         DeliveryCompletion? held = null;
+        DateTime? circuitReopens = null;
         foreach (var (provider, circuit) in _providers)
         {
+            if (!provider.Handles(delivery))
+            {
+                continue;
+            }
             if (circuit.IsOpen)
             {
+                circuitReopens = circuitReopens is { } earlier && earlier < circuit.BreakEndsAt ? earlier : circuit.BreakEndsAt;
                 continue;
             }
             if (await WaitForRateAsync(provider, delivery) is { } throttled)
@@ -226,6 +232,14 @@ public sealed partial class DeliveryWorker(
             if (result is null)
             {
                 // The circuit refused the call (it opened during this batch): no call was made.
+                circuitReopens ??= circuit.BreakEndsAt;
+                continue;
+            }
+            if (result.Outcome == ProviderOutcome.Deferred)
+            {
+                // The provider made no call (a quota is spent): try the next one, or hand back.
+                held ??= HandBack(delivery, now + (result.RetryAfter ?? TimeSpan.FromSeconds(1)),
+                    result.ErrorCode ?? "DEFERRED", result.ErrorMessage ?? $"{provider.Name} deferred the delivery.");
                 continue;
             }
             var durationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -244,10 +258,19 @@ public sealed partial class DeliveryWorker(
 
         if (last is null || lastProvider is null)
         {
-            // No call was made: every circuit is open or every provider's rate is spent. Due
-            // again when the rate allows; the claim gate holds it back while circuits are open.
-            return held ?? HandBack(delivery, time.GetUtcNow().UtcDateTime, "CIRCUIT_OPEN",
-                $"The circuit of every {_options.Channel} provider is open.");
+            // No call was made: the rate is spent, a quota deferred it, or every circuit that
+            // serves it is open (then it is due when the first of them lets a probe through).
+            if (held is not null)
+            {
+                return held;
+            }
+            if (circuitReopens is not null)
+            {
+                var due = circuitReopens.Value > now ? circuitReopens.Value : now;
+                return HandBack(delivery, due, "CIRCUIT_OPEN", $"The circuit of every {_options.Channel} provider for this delivery is open.");
+            }
+            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, null, null,
+                "NO_PROVIDER", $"No {_options.Channel} provider serves this recipient.", []);
         }
         return Complete(delivery, lastProvider, last, attempts!);
     }
@@ -318,7 +341,7 @@ public sealed partial class DeliveryWorker(
             _ => result.ErrorCode == "TIMEOUT" ? "timeout" : "retryable",
         };
         return new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, provider.Name, startedAt, durationMs, outcome,
-            result.HttpStatus, result.ErrorCode, result.ErrorMessage, result.ProviderMessageId);
+            result.HttpStatus, result.ErrorCode, result.ErrorMessage, result.ProviderMessageId, result.ResponseExcerpt);
     }
 
     /// <summary>The completion for a claim whose last provider call answered <paramref name="result"/>.</summary>
@@ -335,9 +358,9 @@ public sealed partial class DeliveryWorker(
             : schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, result.RetryAfter, _jitter);
         return delay is { } wait
             ? new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Retrying, startedAt + wait, provider.Name,
-                null, result.ErrorCode, result.ErrorMessage, attempts)
+                null, result.ErrorCode, result.ErrorMessage, attempts) { SuppressReason = result.SuppressReason }
             : new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, provider.Name,
-                null, result.ErrorCode, result.ErrorMessage, attempts);
+                null, result.ErrorCode, result.ErrorMessage, attempts) { SuppressReason = result.SuppressReason };
     }
 
     private async Task WaitForWorkAsync(CancellationToken stoppingToken)

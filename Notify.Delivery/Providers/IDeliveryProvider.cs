@@ -20,6 +20,12 @@ public interface IDeliveryProvider
     /// sender (SMS number, WhatsApp phone-number id), or the endpoint for webhooks.
     /// </summary>
     string RateLimitKey(ClaimedDelivery delivery) => Name;
+
+    /// <summary>
+    /// Whether this provider serves the delivery at all (Push: FCM takes Android tokens,
+    /// APNs Apple ones). Providers that do not are skipped, not failed over to.
+    /// </summary>
+    bool Handles(ClaimedDelivery delivery) => true;
 }
 
 public enum ProviderOutcome
@@ -35,6 +41,13 @@ public enum ProviderOutcome
 
     /// <summary>Our credentials were refused: retried, since an operator can fix them.</summary>
     Credentials,
+
+    /// <summary>
+    /// No call was made and none should be yet (a quota such as WhatsApp's 24-hour tier is
+    /// spent): the delivery is handed back, due after <see cref="ProviderResult.RetryAfter"/>,
+    /// without using an attempt.
+    /// </summary>
+    Deferred,
 }
 
 /// <summary>The classified answer of one provider call.</summary>
@@ -52,6 +65,22 @@ public sealed record ProviderResult(
     /// (or a second) has passed, not only this delivery.
     /// </summary>
     public bool Throttled { get; init; }
+
+    /// <summary>
+    /// The start of the provider's response body, kept with the attempt for whoever
+    /// debugs a failing endpoint (webhooks). Truncated by the provider; never a message body.
+    /// </summary>
+    public string? ResponseExcerpt { get; init; }
+
+    /// <summary>
+    /// The recipient must never be contacted again (a push token the platform no longer
+    /// knows, a webhook endpoint that answered 410 Gone): the address goes onto the tenant's
+    /// suppression list with this reason, so later sends to it are SKIPPED.
+    /// </summary>
+    public string? SuppressReason { get; init; }
+
+    /// <summary>A deferral: no call made, due again after <paramref name="wait"/>.</summary>
+    public static ProviderResult Defer(TimeSpan wait, string code, string message) => new(ProviderOutcome.Deferred, ErrorCode: code, ErrorMessage: message, RetryAfter: wait);
 
     public static ProviderResult Sent(string providerMessageId, int? httpStatus = null) => new(ProviderOutcome.Sent, providerMessageId, HttpStatus: httpStatus);
 }

@@ -15,7 +15,11 @@ public sealed record DeliveryCompletion(
     string? ProviderMessageId,
     string? ErrorCode,
     string? ErrorMessage,
-    IReadOnlyList<AttemptRecord> Attempts);
+    IReadOnlyList<AttemptRecord> Attempts)
+{
+    /// <summary>Set when the recipient goes onto the tenant's suppression list with this reason.</summary>
+    public string? SuppressReason { get; init; }
+}
 
 /// <summary>One provider call, for <c>delivery_attempts</c>.</summary>
 public sealed record AttemptRecord(
@@ -28,4 +32,5 @@ public sealed record AttemptRecord(
     int? HttpStatus,
     string? ErrorCode,
     string? ErrorMessage,
-    string? ProviderMessageId);
+    string? ProviderMessageId,
+    string? ResponseExcerpt = null);

@@ -54,15 +54,24 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         ), attempts AS (
             INSERT INTO notify.delivery_attempts
                 (delivery_id, lease_token, attempt_number, tenant_id, channel, worker_id, provider, started_at,
-                 duration_ms, outcome, http_status, error_code, error_message, provider_message_id)
+                 duration_ms, outcome, http_status, error_code, error_message, provider_message_id, response_excerpt)
             SELECT a.delivery_id, a.lease_token, a.attempt_number, d.tenant_id, d.channel, a.worker_id, a.provider,
-                   a.started_at, a.duration_ms, a.outcome, a.http_status, a.error_code, a.error_message, a.provider_message_id
+                   a.started_at, a.duration_ms, a.outcome, a.http_status, a.error_code, a.error_message, a.provider_message_id,
+                   a.response_excerpt
             FROM unnest(@a_ids, @a_tokens, @a_numbers, @a_workers, @a_providers, @a_started, @a_durations, @a_outcomes,
-                        @a_http, @a_codes, @a_messages, @a_provider_ids)
+                        @a_http, @a_codes, @a_messages, @a_provider_ids, @a_excerpts)
                  AS a(delivery_id, lease_token, attempt_number, worker_id, provider, started_at, duration_ms, outcome,
-                      http_status, error_code, error_message, provider_message_id)
+                      http_status, error_code, error_message, provider_message_id, response_excerpt)
             JOIN notify.deliveries d ON d.channel = @channel AND d.id = a.delivery_id
             ON CONFLICT (delivery_id, lease_token, provider) DO NOTHING
+        ), suppressed AS (
+            -- Addresses the provider said are gone for good (unregistered push tokens, webhook
+            -- endpoints answering 410): later sends to them are SKIPPED at ingest.
+            INSERT INTO notify.suppressions (tenant_id, channel, address, reason, source)
+            SELECT d.tenant_id, d.channel, d.recipient, s.reason, 'provider'
+            FROM unnest(@s_ids, @s_reasons) AS s(id, reason)
+            JOIN notify.deliveries d ON d.channel = @channel AND d.id = s.id
+            ON CONFLICT (tenant_id, channel, address) DO NOTHING
         )
         SELECT id FROM done
         """;
@@ -170,6 +179,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         p.AddWithValue("a_codes", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ErrorCode).ToArray());
         p.AddWithValue("a_messages", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ErrorMessage).ToArray());
         p.AddWithValue("a_provider_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ProviderMessageId).ToArray());
+        p.AddWithValue("a_excerpts", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(c => c.Attempt.ResponseExcerpt).ToArray());
+        var suppressions = completions.Where(c => c.SuppressReason is not null).ToList();
+        p.AddWithValue("s_ids", suppressions.Select(c => c.Id).ToArray());
+        p.AddWithValue("s_reasons", suppressions.Select(c => c.SuppressReason!).ToArray());
 
         var written = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
