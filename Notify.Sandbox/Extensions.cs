@@ -3,6 +3,7 @@ using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
 using Notify.Sandbox.Providers.Fcm;
 using Notify.Sandbox.Providers.SendGrid;
+using Notify.Sandbox.Providers.Smtp;
 using Notify.Sandbox.Providers.Twilio;
 using Notify.Sandbox.Providers.WhatsApp;
 using Notify.Sandbox.Receipts;
@@ -19,6 +20,12 @@ public static class Extensions
             .Validate(
                 options => options.Faults.All(f => ProviderNames.IsKnown(f.Key.ToLowerInvariant()) && !f.Value.Validate().Any()),
                 "Sandbox:Faults names an unknown provider or holds an invalid setting.")
+            .Validate(
+                options => options.Smtp.Port is null or (>= 0 and <= 65535)
+                    && System.Net.IPAddress.TryParse(options.Smtp.Address, out _)
+                    && options.Smtp.MaxMessageBytes > 0 && options.Smtp.IdleTimeoutSeconds > 0
+                    && !string.IsNullOrWhiteSpace(options.Smtp.Hostname),
+                "Sandbox:Smtp needs a port between 0 and 65535, an IP address to bind, a host name, and positive size and idle limits.")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MessageLog>();
@@ -31,6 +38,8 @@ public static class Extensions
         builder.Services.AddSingleton<WhatsAppErrors>();
         builder.Services.AddSingleton<FcmErrors>();
         builder.Services.AddSingleton<FcmTokens>();
+        builder.Services.AddSingleton<SmtpListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpListener>());
         return builder;
     }
 

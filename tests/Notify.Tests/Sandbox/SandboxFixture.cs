@@ -20,6 +20,8 @@ public sealed class SandboxFixture : IAsyncDisposable
     public const string TwilioSid = "AC0123456789abcdef0123456789abcdef";
     public const string TwilioToken = "twilio-test-token";
     public const string WhatsAppToken = "whatsapp-test-token";
+    public const string SmtpUser = "tester";
+    public const string SmtpPassword = "smtp-test-password";
 
     private readonly WebApplicationFactory<global::Notify.Sandbox.SandboxEntryPoint> _factory;
 
@@ -32,6 +34,8 @@ public sealed class SandboxFixture : IAsyncDisposable
             host.UseSetting("Sandbox:SendGrid:ApiKeys:0", SendGridKey);
             host.UseSetting($"Sandbox:Twilio:Accounts:{TwilioSid}", TwilioToken);
             host.UseSetting("Sandbox:WhatsApp:AccessTokens:0", WhatsAppToken);
+            host.UseSetting("Sandbox:Smtp:Port", "0");
+            host.UseSetting($"Sandbox:Smtp:Users:{SmtpUser}", SmtpPassword);
             host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
         Client = _factory.CreateClient();
@@ -44,6 +48,11 @@ public sealed class SandboxFixture : IAsyncDisposable
     public HttpClient Client { get; }
 
     public HttpClient CreateClient() => _factory.CreateClient();
+
+    /// <summary>Where the sandbox's SMTP server listens (a real loopback socket, unlike the HTTP test server).</summary>
+    public System.Net.IPEndPoint SmtpEndPoint =>
+        _factory.Services.GetRequiredService<global::Notify.Sandbox.Providers.Smtp.SmtpListener>().LocalEndPoint
+        ?? throw new InvalidOperationException("The sandbox's SMTP server is not listening.");
 
     public async Task ResetAsync() => (await Client.PostAsync("/sandbox/reset", null)).EnsureSuccessStatusCode();
 
