@@ -122,6 +122,9 @@ public sealed class SmtpTests(SandboxFixture sandbox) : SandboxTests(sandbox)
         Assert.Equal(SmtpErrorCode.RecipientNotAccepted, refused.ErrorCode);
         Assert.Contains("5.1.1", refused.Message);
         Assert.Empty(await Sandbox.MessagesAsync("smtp"));
+        // The refused transaction was reset: the same connection sends the next message.
+        await client.SendAsync(Mail("ada@example.com", NewDeliveryId()));
+        Assert.Single(await Sandbox.MessagesAsync("smtp"));
     }
 
     [Fact]
