@@ -23,4 +23,7 @@ internal static partial class SandboxLog
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "An SMTP session ended with an unexpected {Error}")]
     public static partial void SmtpSessionFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The SMTP server could not accept a connection ({Error}); still listening")]
+    public static partial void SmtpAcceptFailed(ILogger logger, string error);
 }

@@ -53,6 +53,13 @@ public sealed class SmtpListener(
             {
                 return;
             }
+            catch (SocketException e)
+            {
+                // Out of descriptors, say: keep listening rather than stop serving SMTP.
+                SandboxLog.SmtpAcceptFailed(logger, e.SocketErrorCode.ToString());
+                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                continue;
+            }
             var id = Interlocked.Increment(ref _nextSession);
             _sessions[id] = Task.Run(() => ServeAsync(id, socket, credentials, stopping), CancellationToken.None);
         }

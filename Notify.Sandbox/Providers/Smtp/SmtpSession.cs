@@ -265,7 +265,22 @@ internal sealed partial class SmtpSession(
             return await ReplyAsync("554 5.5.1 No valid recipients", cancellationToken);
         }
         await connection.WriteAsync("354 End data with <CR><LF>.<CR><LF>", cancellationToken);
-        if (await connection.ReadDataAsync(options.MaxMessageBytes, cancellationToken) is not { } data)
+        SmtpData? data;
+        using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // The whole message within the idle timeout: a client that stalls mid-DATA is cut off too.
+            idle.CancelAfter(TimeSpan.FromSeconds(options.IdleTimeoutSeconds));
+            try
+            {
+                data = await connection.ReadDataAsync(options.MaxMessageBytes, idle.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await ReplyAsync($"421 4.4.2 {options.Hostname} Timeout waiting for data, closing connection", cancellationToken);
+                return false;
+            }
+        }
+        if (data is null)
         {
             return false;
         }
