@@ -198,4 +198,17 @@ public sealed class EmailDeliveryTests(EmailTopologyFixture topology) : IClassFi
         // One successful attempt each, plus only the failures that opened the circuits.
         Assert.Equal(EmailTopologyFixture.CircuitFailures + sent.Count, recovered.Sum(d => d.AttemptCount));
     }
+
+    [Fact]
+    public async Task Neither_the_email_process_nor_the_sandbox_logged_an_error()
+    {
+        var (notificationId, _) = await topology.SendEmailAsync("quiet@example.com");
+        Assert.Equal(DeliveryStatus.Sent, (await topology.WaitForFinalAsync(notificationId)).Status);
+
+        var errors = topology.Logs
+            .Where(l => l.Source is "email" or "sandbox")
+            .Where(l => l.Text.Contains("fail:", StringComparison.Ordinal) || l.Text.Contains("crit:", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
 }
