@@ -4,6 +4,7 @@ using Notify.Sandbox.Providers;
 using Notify.Sandbox.Providers.Fcm;
 using Notify.Sandbox.Providers.SendGrid;
 using Notify.Sandbox.Providers.Twilio;
+using Notify.Sandbox.Providers.Webhooks;
 using Notify.Sandbox.Providers.WhatsApp;
 using Notify.Sandbox.Receipts;
 using Notify.Sandbox.Recording;
@@ -19,6 +20,9 @@ public static class Extensions
             .Validate(
                 options => options.Faults.All(f => ProviderNames.IsKnown(f.Key.ToLowerInvariant()) && !f.Value.Validate().Any()),
                 "Sandbox:Faults names an unknown provider or holds an invalid setting.")
+            .Validate(
+                options => options.Webhook.SigningSecrets.All(s => StandardWebhookVerifier.DecodeSecret(s) is not null),
+                "Sandbox:Webhook:SigningSecrets must each be whsec_ followed by base64.")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MessageLog>();
@@ -31,6 +35,9 @@ public static class Extensions
         builder.Services.AddSingleton<WhatsAppErrors>();
         builder.Services.AddSingleton<FcmErrors>();
         builder.Services.AddSingleton<FcmTokens>();
+        builder.Services.AddSingleton<WebhookErrors>();
+        builder.Services.AddSingleton<WebhookKeys>();
+        builder.Services.AddSingleton<WebhookInbox>();
         return builder;
     }
 
@@ -42,6 +49,7 @@ public static class Extensions
         providers.MapTwilio();
         providers.MapWhatsApp();
         providers.MapFcm();
+        providers.MapWebhookReceiver();
         return app;
     }
 }

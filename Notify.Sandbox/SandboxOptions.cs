@@ -10,7 +10,7 @@ public sealed class SandboxOptions
     /// <summary>Chooses where in the fault cycle each provider starts, so a run is reproducible (see <see cref="FaultInjector"/>).</summary>
     public int Seed { get; set; }
 
-    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>).</summary>
+    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>, <c>webhook</c>).</summary>
     public Dictionary<string, FaultSettings> Faults { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public SendGridOptions SendGrid { get; set; } = new();
@@ -20,6 +20,8 @@ public sealed class SandboxOptions
     public WhatsAppOptions WhatsApp { get; set; } = new();
 
     public FcmOptions Fcm { get; set; } = new();
+
+    public WebhookReceiverOptions Webhook { get; set; } = new();
 }
 
 public sealed class SendGridOptions
@@ -47,4 +49,19 @@ public sealed class FcmOptions
 {
     /// <summary>Lifetime of the access tokens the sandbox's <c>POST /token</c> issues.</summary>
     public int TokenLifetimeSeconds { get; set; } = 3599;
+}
+
+public sealed class WebhookReceiverOptions
+{
+    /// <summary>
+    /// Standard Webhooks secrets (<c>whsec_…</c>) the receiver accepts signatures from; the
+    /// webhook process signs with the same ones in development.
+    /// </summary>
+    public List<string> SigningSecrets { get; set; } = [];
+
+    /// <summary>How far a <c>webhook-timestamp</c> may be from now, either way (the reference libraries' 5 minutes).</summary>
+    public int ToleranceSeconds { get; set; } = 300;
+
+    /// <summary>Bodies above this answer 413.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
 }
