@@ -25,6 +25,12 @@ public sealed record ClaimedDelivery(
     byte[]? Content,
     string? Traceparent)
 {
+    /// <summary>
+    /// The locale the template resolved to at ingest (with <see cref="TemplateVersion"/>, the
+    /// exact row to render); <see cref="Locale"/> is the one the caller asked for.
+    /// </summary>
+    public string? TemplateLocale { get; init; }
+
     /// <summary>The number the provider call about to be made will have (1 for the first).</summary>
     public int AttemptNumber => AttemptCount + 1;
 }
