@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -79,7 +80,7 @@ public sealed class EgressGuard
     public async Task<IPAddress[]> CheckAsync(string host, CancellationToken cancellationToken)
     {
         var normalized = NormalizeHost(host);
-        var literal = IPAddress.TryParse(normalized, out var parsed);
+        var literal = TryParseAddress(normalized, out var parsed);
         var addresses = literal ? [parsed!] : await ResolveAsync(normalized, cancellationToken);
         if (addresses.Length == 0)
         {
@@ -103,7 +104,8 @@ public sealed class EgressGuard
 
     /// <summary>
     /// What <paramref name="url"/>'s host is known to be without a lookup: the kind of an IP
-    /// literal (however spelled: <c>2130706433</c>, <c>0x7f.0.0.1</c>, <c>[::ffff:127.0.0.1]</c>)
+    /// literal (however spelled: <c>2130706433</c>, <c>0x7f.0.0.1</c>, <c>[::ffff:127.0.0.1]</c>;
+    /// <see cref="Uri"/> turns the decimal, octal and hex IPv4 forms into dotted quads)
     /// or loopback for <c>localhost</c> names; null for other names, which only the lookup at
     /// send time can judge. The ingress refuses what this calls internal, so a URL it accepts
     /// fails the guard only if its name resolves to an internal address.
@@ -111,11 +113,22 @@ public sealed class EgressGuard
     public static AddressKind? KindWithoutLookup(Uri url)
     {
         var normalized = HostOf(url);
-        if (IPAddress.TryParse(normalized, out var address))
+        if (TryParseAddress(normalized, out var address))
         {
             return DestinationAddresses.Classify(address);
         }
         return IsLocalhostName(normalized) ? AddressKind.Loopback : null;
+    }
+
+    /// <summary>An IP literal, also with an IPv6 zone the machine does not have (<c>fe80::1%eth9</c>): the zone does not change the kind.</summary>
+    private static bool TryParseAddress(string host, [NotNullWhen(true)] out IPAddress? address)
+    {
+        if (IPAddress.TryParse(host, out address))
+        {
+            return true;
+        }
+        var zone = host.IndexOf('%', StringComparison.Ordinal);
+        return zone > 0 && host.Contains(':', StringComparison.Ordinal) && IPAddress.TryParse(host[..zone], out address);
     }
 
     private static bool IsLocalhostName(string host) =>
@@ -134,7 +147,7 @@ public sealed class EgressGuard
 
     /// <summary>
     /// The host the HTTP handler will connect to for <paramref name="url"/>, normalized: its
-    /// IdnHost, so <c>①②⑦.0.0.1</c> is <c>127.0.0.1</c> here as it is on the wire.
+    /// IdnHost (the ASCII form the handler resolves), brackets and IPv6 zone escapes undone.
     /// </summary>
     public static string HostOf(Uri url) =>
         NormalizeHost(url.HostNameType == UriHostNameType.IPv6 ? $"[{url.IdnHost}]" : url.IdnHost);
