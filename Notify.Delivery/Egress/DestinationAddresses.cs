@@ -62,6 +62,8 @@ public static class DestinationAddresses
         _ => AddressKind.Reserved,
     };
 
+    public static bool IsPublicAddress(IPAddress address) => Classify(address) == AddressKind.Public;
+
     private static AddressKind ClassifyV6(IPAddress address)
     {
         Span<byte> b = stackalloc byte[16];

@@ -20,6 +20,7 @@ public sealed class SandboxFixture : IAsyncDisposable
     public const string TwilioSid = "AC0123456789abcdef0123456789abcdef";
     public const string TwilioToken = "twilio-test-token";
     public const string WhatsAppToken = "whatsapp-test-token";
+    public const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
     private readonly WebApplicationFactory<global::Notify.Sandbox.SandboxEntryPoint> _factory;
 
@@ -32,6 +33,7 @@ public sealed class SandboxFixture : IAsyncDisposable
             host.UseSetting("Sandbox:SendGrid:ApiKeys:0", SendGridKey);
             host.UseSetting($"Sandbox:Twilio:Accounts:{TwilioSid}", TwilioToken);
             host.UseSetting("Sandbox:WhatsApp:AccessTokens:0", WhatsAppToken);
+            host.UseSetting("Sandbox:Webhook:SigningSecrets:0", WebhookSecret);
             host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
         Client = _factory.CreateClient();

@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Notify.Grpc.V1;
+using Notify.Tests.Webhook;
+using Npgsql;
+
+namespace Notify.Tests.Topology;
+
+/// <summary>
+/// Webhooks through the whole topology: ingress → webhook process → the sandbox's receiver,
+/// which verifies Standard Webhooks signatures and injects the faults each test asks for.
+/// </summary>
+[Collection(WebhookTopologyCollection.Name)]
+public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : IClassFixture<WebhookTopologyFixture>, IAsyncLifetime
+{
+    public ValueTask InitializeAsync() => new(topology.ClearFaultsAsync());
+
+    public ValueTask DisposeAsync() => new(topology.ClearFaultsAsync());
+
+    [Fact]
+    public async Task A_webhook_is_seen_once_and_its_signature_verifies_with_either_secret_of_the_rotation()
+    {
+        var (notificationId, deliveryId) = await topology.SendWebhookAsync("acme-" + Guid.NewGuid().ToString("N")[..8]);
+
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+
+        Assert.Equal("webhook", delivery.Provider);
+        Assert.Equal(deliveryId, delivery.ProviderMessageId);
+        Assert.Equal("http://127.0.0.1:*/***", System.Text.RegularExpressions.Regex.Replace(delivery.RecipientMasked, ":[0-9]+/", ":*/"));
+        var message = Assert.Single(await topology.MessagesAsync(deliveryId));
+        Assert.Equal(1, message.GetProperty("arrivals").GetInt32());
+        var received = Assert.Single(await topology.ReceivedAsync(deliveryId));
+        var headers = received.GetProperty("headers").Deserialize<Dictionary<string, string>>()!;
+        var body = received.GetProperty("body").GetString()!;
+        Assert.Equal(deliveryId, headers["webhook-id"]);
+        Assert.Equal(2, headers["webhook-signature"].Split(' ').Length);
+        Assert.True(SpecVerifier.Verify(topology.CurrentSecret, headers, body, DateTimeOffset.UtcNow));
+        Assert.True(SpecVerifier.Verify(topology.PreviousSecret, headers, body, DateTimeOffset.UtcNow));
+        Assert.False(SpecVerifier.Verify(SpecVerifier.NewSecret(), headers, body, DateTimeOffset.UtcNow));
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", headers["traceparent"]);
+        using var envelope = JsonDocument.Parse(body);
+        Assert.Equal("invoice.paid", envelope.RootElement.GetProperty("type").GetString());
+        Assert.Equal(1999, envelope.RootElement.GetProperty("data").GetProperty("amount").GetInt32());
+        Assert.Equal("{\"received\":true,\"arrival\":1}", await ExcerptAsync(deliveryId, 1));
+    }
+
+    [Fact]
+    public async Task A_server_error_is_retried_and_then_delivered_once()
+    {
+        await topology.SetFaultsAsync(new { provider = "webhook", serverErrorPercent = 100 });
+        var (notificationId, deliveryId) = await topology.SendWebhookAsync("retry-" + Guid.NewGuid().ToString("N")[..8]);
+        await topology.WaitForAsync(notificationId, d => d.AttemptCount >= 1 && d.Status == DeliveryStatus.Retrying, "a failed first attempt");
+
+        await topology.ClearFaultsAsync();
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+
+        Assert.Equal("retryable", delivery.Attempts[0].Outcome);
+        Assert.Equal(500, delivery.Attempts[0].HttpStatus);
+        Assert.Equal("500", delivery.Attempts[0].ErrorCode);
+        Assert.Equal("sent", delivery.Attempts[^1].Outcome);
+        Assert.Equal(1, Assert.Single(await topology.MessagesAsync(deliveryId)).GetProperty("arrivals").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_429_is_retried_only_after_its_retry_after()
+    {
+        await topology.SetFaultsAsync(new { provider = "webhook", throttlePercent = 100, retryAfterSeconds = 2 });
+        var (notificationId, deliveryId) = await topology.SendWebhookAsync("throttled-" + Guid.NewGuid().ToString("N")[..8]);
+        var throttled = await topology.WaitForAsync(notificationId, d => d.AttemptCount >= 1, "a throttled attempt");
+
+        await topology.ClearFaultsAsync();
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+
+        Assert.Equal(429, delivery.Attempts[0].HttpStatus);
+        // The schedule says 200 ms; the endpoint said 2 s, and the endpoint wins.
+        var first = delivery.Attempts[0].StartedAt.ToDateTime();
+        Assert.True(throttled.NextAttemptAt.ToDateTime() - first >= TimeSpan.FromSeconds(2), $"next attempt planned {throttled.NextAttemptAt}");
+        Assert.True(delivery.Attempts[1].StartedAt.ToDateTime() - first >= TimeSpan.FromSeconds(2),
+            $"retried {delivery.Attempts[1].StartedAt.ToDateTime() - first} after the 429");
+        Assert.Single(await topology.MessagesAsync(deliveryId));
+    }
+
+    [Fact]
+    public async Task A_gone_endpoint_is_dead_and_later_sends_to_it_are_skipped()
+    {
+        await topology.SetFaultsAsync(new { provider = "webhook", invalidRecipientPattern = "^gone-" });
+        var endpoint = "gone-" + Guid.NewGuid().ToString("N")[..8];
+        var (notificationId, deliveryId) = await topology.SendWebhookAsync(endpoint);
+
+        var dead = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Dead, "DEAD");
+        var (nextNotificationId, _) = await topology.SendWebhookAsync(endpoint);
+        var next = await topology.DeliveryAsync(nextNotificationId);
+
+        Assert.Equal("410", dead.LastErrorCode);
+        Assert.Equal(1, dead.AttemptCount);
+        Assert.Equal(DeliveryStatus.Skipped, next.Status);
+        Assert.Contains("gone", next.SkipReason);
+        Assert.Empty(await topology.MessagesAsync(deliveryId));
+    }
+
+    [Fact]
+    public async Task A_timeout_is_retried_and_the_receiver_sees_every_attempt_under_the_same_webhook_id()
+    {
+        // The sandbox accepts the message and then withholds its answer past the call timeout:
+        // the ambiguous case. The retry carries the same webhook-id, so a receiver can drop it.
+        await topology.SetFaultsAsync(new { provider = "webhook", timeoutPercent = 100, timeoutSeconds = 5 });
+        var (notificationId, deliveryId) = await topology.SendWebhookAsync("slow-" + Guid.NewGuid().ToString("N")[..8]);
+        await topology.WaitForAsync(notificationId, d => d.AttemptCount >= 1, "a timed-out attempt");
+
+        await topology.ClearFaultsAsync();
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+
+        Assert.Equal("timeout", delivery.Attempts[0].Outcome);
+        Assert.Equal("TIMEOUT", delivery.Attempts[0].ErrorCode);
+        // Each timed-out attempt did arrive (a retry may start before the fault is cleared).
+        var arrivals = await topology.ReceivedAsync(deliveryId);
+        Assert.True(arrivals.Length >= 2);
+        Assert.Equal(delivery.AttemptCount, arrivals.Length);
+        Assert.All(arrivals, a => Assert.Equal(deliveryId, a.GetProperty("headers").GetProperty("webhook-id").GetString()));
+    }
+
+    [Fact]
+    public async Task A_host_that_resolves_to_an_internal_address_is_dead_with_ssrf_blocked_and_counted()
+    {
+        // A name, not an address, so the ingress cannot judge it: this machine's own host name,
+        // which hosts files map to a loopback or private address.
+        var host = Dns.GetHostName();
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await Dns.GetHostAddressesAsync(host);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            addresses = [];
+        }
+        if (addresses.Length == 0 || addresses.All(Notify.Delivery.Egress.DestinationAddresses.IsPublicAddress))
+        {
+            Assert.Skip($"This machine's host name '{host}' does not resolve to an internal address.");
+        }
+
+        var (notificationId, _) = await topology.SendWebhookAsync($"https://{host}:1/hooks?token=s3cret-token");
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Dead, "DEAD");
+
+        Assert.Equal("SSRF_BLOCKED", delivery.LastErrorCode);
+        Assert.Equal("permanent", Assert.Single(delivery.Attempts).Outcome);
+        Assert.DoesNotContain("s3cret-token", delivery.LastErrorMessage);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("webhook", "http"), "/metrics"));
+        Assert.Matches("notify_egress_refused(_connection)?(_total)?\\{[^}]*reason=\"(loopback|private)\"[^}]*\\} [1-9]", metrics);
+        var logged = topology.Logs.Select(l => l.ToString()).Where(l => l.Contains("refused: the endpoint leads to")).ToList();
+        Assert.NotEmpty(logged);
+        Assert.All(logged, line => Assert.DoesNotContain("s3cret-token", line));
+    }
+
+    private async Task<string?> ExcerptAsync(string deliveryId, int attempt)
+    {
+        await using var connection = new NpgsqlConnection(topology.App.GetConnectionString("notifydb"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT response_excerpt FROM notify.delivery_attempts WHERE delivery_id = @id AND attempt_number = @n", connection);
+        command.Parameters.AddWithValue("id", Guid.Parse(deliveryId));
+        command.Parameters.AddWithValue("n", attempt);
+        return await command.ExecuteScalarAsync() as string;
+    }
+}
