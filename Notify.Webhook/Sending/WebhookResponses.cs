@@ -16,7 +16,7 @@ namespace Notify.Webhook.Sending;
 /// <item>every other answer — 3xx (redirects are not followed), 408, 5xx and the other 4xx —
 /// is retryable. Standard Webhooks and Svix retry every non-2xx: a 401, 403 or 404 usually
 /// means a receiver mid-deploy or with the wrong secret, which its owner fixes within the
-/// retry schedule's ~75 hours; giving up at once would lose the message.</item>
+/// retry schedule's ~28 hours; giving up at once would lose the message.</item>
 /// </list>
 /// The error code is the HTTP status (<c>"410"</c>, <c>"503"</c>).
 /// </summary>
