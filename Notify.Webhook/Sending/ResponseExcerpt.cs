@@ -10,6 +10,11 @@ namespace Notify.Webhook.Sending;
 /// </summary>
 public static class ResponseExcerpt
 {
+    /// <remarks>
+    /// Never fails: the status line already decided the outcome, and an endpoint that answered
+    /// 200 and then stalled or reset while sending its body did accept the message — turning
+    /// that into a timeout would send it again. Whatever arrived is kept.
+    /// </remarks>
     public static async Task<string?> ReadAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
     {
         if (maxBytes <= 0)
@@ -18,8 +23,9 @@ public static class ResponseExcerpt
         }
         var buffer = new byte[maxBytes];
         var read = 0;
-        await using (var stream = await content.ReadAsStreamAsync(cancellationToken))
+        try
         {
+            await using var stream = await content.ReadAsStreamAsync(cancellationToken);
             while (read < maxBytes)
             {
                 var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
@@ -29,6 +35,9 @@ public static class ResponseExcerpt
                 }
                 read += n;
             }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+        {
         }
         return read == 0 ? null : Decode(buffer.AsSpan(0, read));
     }

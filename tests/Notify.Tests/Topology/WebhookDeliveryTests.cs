@@ -38,11 +38,14 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         Assert.True(SpecVerifier.Verify(topology.CurrentSecret, headers, body, DateTimeOffset.UtcNow));
         Assert.True(SpecVerifier.Verify(topology.PreviousSecret, headers, body, DateTimeOffset.UtcNow));
         Assert.False(SpecVerifier.Verify(SpecVerifier.NewSecret(), headers, body, DateTimeOffset.UtcNow));
-        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", headers["traceparent"]);
+        // The notification's trace (begun at the ingress) continues at the endpoint.
+        var stored = await ScalarAsync<string>("SELECT traceparent FROM notify.notifications WHERE id = @id", Guid.Parse(notificationId));
+        Assert.Matches($"^00-{stored.Split('-')[1]}-[0-9a-f]{{16}}-0[01]$", headers["traceparent"]);
         using var envelope = JsonDocument.Parse(body);
         Assert.Equal("invoice.paid", envelope.RootElement.GetProperty("type").GetString());
         Assert.Equal(1999, envelope.RootElement.GetProperty("data").GetProperty("amount").GetInt32());
-        Assert.Equal("{\"received\":true,\"arrival\":1}", await ExcerptAsync(deliveryId, 1));
+        Assert.Equal("{\"received\":true,\"arrival\":1}", await ScalarAsync<string>(
+            "SELECT response_excerpt FROM notify.delivery_attempts WHERE delivery_id = @id AND attempt_number = 1", Guid.Parse(deliveryId)));
     }
 
     [Fact]
@@ -154,14 +157,12 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         Assert.All(logged, line => Assert.DoesNotContain("s3cret-token", line));
     }
 
-    private async Task<string?> ExcerptAsync(string deliveryId, int attempt)
+    private async Task<T> ScalarAsync<T>(string sql, Guid id)
     {
         await using var connection = new NpgsqlConnection(topology.App.GetConnectionString("notifydb"));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT response_excerpt FROM notify.delivery_attempts WHERE delivery_id = @id AND attempt_number = @n", connection);
-        command.Parameters.AddWithValue("id", Guid.Parse(deliveryId));
-        command.Parameters.AddWithValue("n", attempt);
-        return await command.ExecuteScalarAsync() as string;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("id", id);
+        return Assert.IsType<T>(await command.ExecuteScalarAsync());
     }
 }
