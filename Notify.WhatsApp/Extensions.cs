@@ -29,7 +29,7 @@ internal static class Extensions
         builder.Services.AddSingleton(sp => new MessagingTierLedger(
             sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<IOptions<WhatsAppCloudOptions>>().Value.PhoneNumberId,
-            sp.GetRequiredService<IOptions<MessagingTierOptions>>().Value.Limit,
+            sp.GetRequiredService<IOptions<MessagingTierOptions>>().Value.ParseLimit(),
             sp.GetRequiredService<IOptions<DeliveryWorkerOptions>>().Value.Replicas,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MessagingTierLedger>>()));

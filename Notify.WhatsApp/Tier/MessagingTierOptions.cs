@@ -16,7 +16,8 @@ public sealed class MessagingTierOptions : IValidatableObject
     public string MessagingTier { get; set; } = "250";
 
     /// <summary>The parsed tier (valid once the options passed validation at start).</summary>
-    public TierLimit Limit => TierLimit.TryParse(MessagingTier, out var limit)
+    /// <remarks>A method, not a property: the validator reads every property, valid or not.</remarks>
+    public TierLimit ParseLimit() => TierLimit.TryParse(MessagingTier, out var limit)
         ? limit
         : throw new InvalidOperationException($"{SectionName}:{nameof(MessagingTier)} is invalid.");
 
