@@ -82,7 +82,7 @@ public sealed partial class MessagingTierLedger
     public bool UsingFallback => Volatile.Read(ref _fallback) == 1;
 
     /// <summary>The Redis key of this phone number's window (tests read it to check what is stored).</summary>
-    public string RedisKey => _key.ToString();
+    public string WindowKey => _key.ToString();
 
     /// <summary>
     /// Admits a business-initiated message to <paramref name="recipient"/> (counting it), or

@@ -72,7 +72,7 @@ public sealed class MessagingTierLedgerTests(InfrastructureFixture infrastructur
 
         await ledger.AdmitAsync("+14155550131");
 
-        var members = await redis.GetDatabase().SortedSetRangeByRankAsync(ledger.RedisKey);
+        var members = await redis.GetDatabase().SortedSetRangeByRankAsync(ledger.WindowKey);
         var member = Assert.Single(members).ToString();
         Assert.DoesNotContain("4155550131", member);
         Assert.DoesNotContain("0131", member);
@@ -112,7 +112,7 @@ public sealed class MessagingTierLedgerTests(InfrastructureFixture infrastructur
         {
             Assert.True((await ledger.AdmitAsync($"+1415555016{i}")).Admitted);
         }
-        Assert.False(await redis.GetDatabase().KeyExistsAsync(ledger.RedisKey));
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(ledger.WindowKey));
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class MessagingTierLedgerTests(InfrastructureFixture infrastructur
         Assert.True((await ledger.AdmitAsync("+14155550183")).Admitted);
 
         Assert.False(ledger.UsingFallback);
-        Assert.Equal(2L, await redis.GetDatabase().SortedSetLengthAsync(ledger.RedisKey));
+        Assert.Equal(2L, await redis.GetDatabase().SortedSetLengthAsync(ledger.WindowKey));
     }
 
     private static MessagingTierLedger Ledger(IConnectionMultiplexer redis, string phoneNumberId, int limit, TimeSpan? window = null)
