@@ -50,19 +50,15 @@ public static class UuidV7
     }
 
     /// <summary>
-    /// When a version 7 id was made (its first 48 bits are unix milliseconds), or null for an
-    /// id of another version. A notification's creation time, read without a query.
+    /// When a version 7 id was made (its first 48 bits, unix milliseconds): for a notification
+    /// id, when the ingress accepted it.
     /// </summary>
-    public static DateTimeOffset? Timestamp(Guid id)
+    public static DateTimeOffset Timestamp(Guid id)
     {
         Span<byte> bytes = stackalloc byte[16];
         id.TryWriteBytes(bytes, bigEndian: true, out _);
-        if (bytes[6] >> 4 != 7)
-        {
-            return null;
-        }
-        var millis = (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
-        return DateTimeOffset.FromUnixTimeMilliseconds(millis);
+        var unixMs = (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
+        return DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
     }
 
     public static Guid NewGuid()

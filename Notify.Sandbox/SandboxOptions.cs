@@ -43,6 +43,35 @@ public sealed class WhatsAppOptions
 {
     /// <summary>Access tokens accepted as <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     public List<string> AccessTokens { get; set; } = [];
+
+    /// <summary>
+    /// The approved templates, by name, as Meta's template registry would hold them: sends of
+    /// another name or language answer 132001, a wrong number of body parameters 132000.
+    /// Empty: every template is accepted.
+    /// </summary>
+    public Dictionary<string, WhatsAppTemplate> Templates { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Magic recipients (the number's digits) that always fail with a Graph error code, like
+    /// Twilio's test numbers. Configuration adds to these defaults.
+    /// </summary>
+    public Dictionary<string, int> RecipientErrors { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["14155551026"] = 131026, // message undeliverable
+        ["14155551047"] = 131047, // re-engagement: outside the 24-hour window
+        ["14155551048"] = 131048, // spam rate limit
+        ["14155551050"] = 131050, // the user stopped marketing messages
+        ["14155551056"] = 131056, // pair rate limit
+        ["14155550429"] = 130429, // throughput reached (429 with Retry-After)
+    };
+}
+
+/// <summary>One approved template: the languages it exists in and how many body parameters it takes.</summary>
+public sealed class WhatsAppTemplate
+{
+    public List<string> Languages { get; set; } = [];
+
+    public int BodyParameters { get; set; }
 }
 
 public sealed class FcmOptions

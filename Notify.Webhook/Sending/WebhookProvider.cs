@@ -53,7 +53,7 @@ public sealed partial class WebhookProvider(
 
         var messageId = delivery.Id.ToString();
         var now = time.GetUtcNow();
-        var body = WebhookEnvelope.Create(webhook.EventType, webhook.Payload, UuidV7.Timestamp(delivery.NotificationId) ?? now);
+        var body = WebhookEnvelope.Create(webhook.EventType, webhook.Payload, UuidV7.Timestamp(delivery.NotificationId));
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         var timestamp = now.ToUnixTimeSeconds();

@@ -37,7 +37,7 @@ public sealed class WebhookProviderTests(ScriptedEndpoint endpoint) : IClassFixt
         using var envelope = JsonDocument.Parse(request.Body);
         var root = envelope.RootElement;
         Assert.Equal("invoice.paid", root.GetProperty("type").GetString());
-        Assert.Equal(UuidV7.Timestamp(delivery.NotificationId)!.Value, root.GetProperty("timestamp").GetDateTimeOffset());
+        Assert.Equal(UuidV7.Timestamp(delivery.NotificationId), root.GetProperty("timestamp").GetDateTimeOffset());
         Assert.Equal("in_42", root.GetProperty("data").GetProperty("invoice").GetString());
         Assert.Equal(1999, root.GetProperty("data").GetProperty("amount").GetInt32());
         Assert.True(root.GetProperty("data").GetProperty("paid").GetBoolean());
