@@ -24,8 +24,14 @@ public sealed class WebhookCircuitTests(WebhookCircuitTopologyFixture topology) 
         var rejected = await topology.RejectedAsync();
 
         // Retries are due every 200 ms and the delivery has 8 attempts: without the circuit it
-        // would be DEAD within this wait. The circuit is open for 4 s.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // would be DEAD within seconds. The circuit opened with the third failure and stays
+        // open 8 s; look again 3 s after it opened, well inside the break.
+        var opened = failing.Attempts[2].StartedAt.ToDateTime().AddMilliseconds(failing.Attempts[2].DurationMs);
+        var lookAgain = opened.AddSeconds(3) - DateTime.UtcNow;
+        if (lookAgain > TimeSpan.Zero)
+        {
+            await Task.Delay(lookAgain);
+        }
         var during = await topology.DeliveryAsync(notificationId);
         var rejectedDuring = await topology.RejectedAsync();
         await topology.ClearFaultsAsync();

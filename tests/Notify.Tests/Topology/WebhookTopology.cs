@@ -31,13 +31,16 @@ public class WebhookTopologyFixture : TopologyFixture
             ["Notify__Delivery__Lease"] = "00:00:10",
             ["Notify__Delivery__PollInterval"] = "00:00:00.200",
             ["Notify__Delivery__CircuitFailures"] = CircuitFailures.ToString(),
-            ["Notify__Delivery__CircuitBreak"] = "00:00:04",
+            ["Notify__Delivery__CircuitBreak"] = "00:00:08",
             ["Notify__Webhook__SigningSecrets__0"] = CurrentSecret,
             ["Notify__Webhook__SigningSecrets__1"] = PreviousSecret,
         },
         SandboxEnvironment = new Dictionary<string, string>
         {
             ["Sandbox__Webhook__SigningSecrets__0"] = PreviousSecret,
+            // Request n after faults are set falls on slot 37n mod 100: at 10 % exactly the
+            // first request fails and the next ones pass (see FaultInjector).
+            ["Sandbox__Seed"] = "0",
         },
     };
 
@@ -87,6 +90,9 @@ public class WebhookTopologyFixture : TopologyFixture
             await Task.Delay(100);
         }
     }
+
+    /// <summary>A fault percentage that fails exactly the next request to the webhook receiver (with seed 0).</summary>
+    public const int FirstRequestOnly = 10;
 
     public async Task SetFaultsAsync(object faults)
     {
