@@ -18,6 +18,7 @@ public sealed class ProviderCircuit
 {
     private readonly ResiliencePipeline<ProviderResult> _pipeline;
     private readonly CircuitBreakerStateProvider _state = new();
+    private readonly CircuitBreakerManualControl _control = new();
     private readonly TimeProvider _time;
     private long _breakEndsAtTicks;
 
@@ -28,23 +29,20 @@ public sealed class ProviderCircuit
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ProviderResult>
             {
                 // Every call in the window failing, with at least N calls, is "N in a row"
-                // as long as the window is longer than N calls take.
+                // because each success clears the window (see SendAsync) and the window is
+                // longer than N calls take.
                 FailureRatio = 1.0,
                 MinimumThroughput = options.CircuitFailures,
                 SamplingDuration = TimeSpan.FromMinutes(5),
                 BreakDuration = options.CircuitBreak,
                 StateProvider = _state,
+                ManualControl = _control,
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _breakEndsAtTicks, (time.GetUtcNow() + args.BreakDuration).UtcTicks);
                     return ValueTask.CompletedTask;
                 },
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
-                {
-                    { Exception: not null } => true,
-                    { Result.Outcome: ProviderOutcome.Retryable or ProviderOutcome.Credentials } => true,
-                    _ => false,
-                }),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null || IsFailure(args.Outcome.Result)),
             })
             .Build();
     }
@@ -72,9 +70,10 @@ public sealed class ProviderCircuit
     /// </summary>
     public async Task<ProviderResult?> SendAsync(IDeliveryProvider provider, ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
     {
+        ProviderResult result;
         try
         {
-            return await _pipeline.ExecuteAsync(
+            result = await _pipeline.ExecuteAsync(
                 static async (state, token) => await state.provider.SendAsync(state.delivery, state.content, token),
                 (provider, delivery, content), cancellationToken);
         }
@@ -82,5 +81,16 @@ public sealed class ProviderCircuit
         {
             return null;
         }
+        if (!IsFailure(result) && _state.CircuitState == CircuitState.Closed)
+        {
+            // Polly judges a failure ratio over its sampling window, so minutes of earlier
+            // successes would keep a provider that just went down from ever reaching 100 %.
+            // Closing again (a no-op but for clearing the window) after each success makes
+            // the window hold only the failures since the last success: N failures in a row.
+            await _control.CloseAsync(CancellationToken.None);
+        }
+        return result;
     }
+
+    private static bool IsFailure(ProviderResult? result) => result?.Outcome is ProviderOutcome.Retryable or ProviderOutcome.Credentials;
 }
