@@ -10,7 +10,7 @@ public sealed class SandboxOptions
     /// <summary>Chooses where in the fault cycle each provider starts, so a run is reproducible (see <see cref="FaultInjector"/>).</summary>
     public int Seed { get; set; }
 
-    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>, <c>webhook</c>).</summary>
+    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>, <c>apns</c>, <c>webhook</c>).</summary>
     public Dictionary<string, FaultSettings> Faults { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public SendGridOptions SendGrid { get; set; } = new();
@@ -20,6 +20,8 @@ public sealed class SandboxOptions
     public WhatsAppOptions WhatsApp { get; set; } = new();
 
     public FcmOptions Fcm { get; set; } = new();
+
+    public ApnsOptions Apns { get; set; } = new();
 
     public WebhookReceiverOptions Webhook { get; set; } = new();
 }
@@ -78,6 +80,35 @@ public sealed class FcmOptions
 {
     /// <summary>Lifetime of the access tokens the sandbox's <c>POST /token</c> issues.</summary>
     public int TokenLifetimeSeconds { get; set; } = 3599;
+
+    /// <summary>
+    /// Service accounts by <c>client_email</c>, with the public half of their key (PEM). When any
+    /// are configured, <c>POST /token</c> checks each assertion as Google does: RS256 signature,
+    /// known issuer, FCM scope, token-endpoint audience, at most an hour of life. When none are,
+    /// any well-formed assertion is accepted.
+    /// </summary>
+    public Dictionary<string, string> ServiceAccounts { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ApnsOptions
+{
+    /// <summary>APNs auth keys by Key ID (the provider token's <c>kid</c>).</summary>
+    public Dictionary<string, ApnsKeyOptions> Keys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Apple's limit for a notification's JSON payload (VoIP aside).</summary>
+    public int MaxPayloadBytes { get; set; } = 4096;
+}
+
+public sealed class ApnsKeyOptions
+{
+    /// <summary>The team the key belongs to: the provider token's <c>iss</c> must name it.</summary>
+    public string TeamId { get; set; } = "";
+
+    /// <summary>The public half of the .p8 key (PEM, EC P-256).</summary>
+    public string PublicKeyPem { get; set; } = "";
+
+    /// <summary>Bundle ids this team may push to (<c>apns-topic</c>); empty allows any.</summary>
+    public List<string> Topics { get; set; } = [];
 }
 
 public sealed class WebhookReceiverOptions

@@ -7,9 +7,10 @@ public static class ProviderNames
     public const string Twilio = "twilio";
     public const string WhatsApp = "whatsapp";
     public const string Fcm = "fcm";
+    public const string Apns = "apns";
     public const string Webhook = "webhook";
 
-    public static readonly IReadOnlyList<string> All = [SendGrid, Twilio, WhatsApp, Fcm, Webhook];
+    public static readonly IReadOnlyList<string> All = [SendGrid, Twilio, WhatsApp, Fcm, Apns, Webhook];
 
     public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
 }

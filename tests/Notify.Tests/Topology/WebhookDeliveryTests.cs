@@ -11,7 +11,6 @@ namespace Notify.Tests.Topology;
 /// Webhooks through the whole topology: ingress → webhook process → the sandbox's receiver,
 /// which verifies Standard Webhooks signatures and injects the faults each test asks for.
 /// </summary>
-[Collection(WebhookTopologyCollection.Name)]
 public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : IClassFixture<WebhookTopologyFixture>, IAsyncLifetime
 {
     public ValueTask InitializeAsync() => new(topology.ClearFaultsAsync());
@@ -103,7 +102,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
     {
         // The sandbox accepts the message and then withholds its answer past the call timeout:
         // the ambiguous case. The retry carries the same webhook-id, so a receiver can drop it.
-        await topology.SetFaultsAsync(new { provider = "webhook", timeoutPercent = WebhookTopologyFixture.FirstRequestOnly, timeoutSeconds = 5 });
+        await topology.SetFaultsAsync(new { provider = "webhook", timeoutPercent = WebhookTopologyFixture.FirstRequestOnly, timeoutSeconds = 10 });
         var (notificationId, deliveryId) = await topology.SendWebhookAsync("slow-" + Guid.NewGuid().ToString("N")[..8]);
 
         var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
@@ -150,6 +149,35 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         Assert.All(logged, line => Assert.DoesNotContain("s3cret-token", line));
     }
 
+    [Fact]
+    public async Task Failing_calls_open_the_circuit_no_attempts_are_burned_while_open_and_a_probe_recovers()
+    {
+        await topology.SetFaultsAsync(new { provider = "webhook", serverErrorPercent = 100 });
+        var (notificationId, deliveryId) = await topology.SendWebhookAsync("circuit-" + Guid.NewGuid().ToString("N")[..8]);
+        var failing = await topology.WaitForAsync(notificationId, d => d.AttemptCount >= 3, "three failed attempts");
+        var rejected = await topology.RejectedAsync();
+
+        // Retries are due every 200 ms and the delivery has 8 attempts: without the circuit it
+        // would be DEAD within seconds. The circuit opened with the third failure and stays
+        // open 8 s; look again 3 s after it opened, well inside the break.
+        var opened = failing.Attempts[2].StartedAt.ToDateTime().AddMilliseconds(failing.Attempts[2].DurationMs);
+        var lookAgain = opened.AddSeconds(3) - DateTime.UtcNow;
+        if (lookAgain > TimeSpan.Zero)
+        {
+            await Task.Delay(lookAgain);
+        }
+        var during = await topology.DeliveryAsync(notificationId);
+        var rejectedDuring = await topology.RejectedAsync();
+        await topology.ClearFaultsAsync();
+        var recovered = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT after the break");
+
+        Assert.Equal(3, failing.AttemptCount);
+        Assert.Equal(failing.AttemptCount, during.AttemptCount);
+        Assert.Equal(rejected, rejectedDuring);
+        Assert.Equal(DeliveryStatus.Retrying, during.Status);
+        Assert.Equal(failing.AttemptCount + 1, recovered.AttemptCount);
+        Assert.Equal(1, Assert.Single(await topology.MessagesAsync(deliveryId)).GetProperty("arrivals").GetInt32());
+    }
     private async Task<T> ScalarAsync<T>(string sql, Guid id)
     {
         await using var connection = new NpgsqlConnection(topology.App.GetConnectionString("notifydb"));

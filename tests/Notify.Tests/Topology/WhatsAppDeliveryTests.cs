@@ -128,7 +128,7 @@ public sealed class WhatsAppDeliveryTests(WhatsAppTopologyFixture topology) : IC
     {
         // The sandbox accepts the first request and sits on the answer longer than the call
         // timeout: the ambiguous case, so the message arrives twice (at-least-once).
-        await SetFaultsAsync(new { provider = "whatsapp", timeoutPercent = 30, timeoutSeconds = 5 });
+        await SetFaultsAsync(new { provider = "whatsapp", timeoutPercent = 30, timeoutSeconds = 12 });
         var sent = await SendAsync("+14155572006", new WhatsAppContent { Text = "Are you there?" });
 
         var delivery = await WaitForAsync(sent, DeliveryStatus.Sent);

@@ -11,7 +11,7 @@ public sealed class WhatsAppTopologyFixture : TopologyFixture
 {
     public const int CircuitFailures = 3;
     public static readonly TimeSpan CircuitBreak = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
 
     protected override NotifyAppModelOptions Customize(NotifyAppModelOptions options) => options with
     {
@@ -24,7 +24,7 @@ public sealed class WhatsAppTopologyFixture : TopologyFixture
             ["Notify__Delivery__CircuitFailures"] = CircuitFailures.ToString(),
             ["Notify__Delivery__CircuitBreak"] = CircuitBreak.ToString("c"),
             ["Notify__Delivery__CallTimeout"] = CallTimeout.ToString("c"),
-            ["Notify__Delivery__Lease"] = "00:00:10",
+            ["Notify__Delivery__Lease"] = "00:00:20",
         },
     };
 }
