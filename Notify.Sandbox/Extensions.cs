@@ -1,10 +1,12 @@
 using Notify.Sandbox.Control;
 using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
+using Notify.Sandbox.Providers.Apns;
 using Notify.Sandbox.Providers.Fcm;
 using Notify.Sandbox.Providers.SendGrid;
 using Notify.Sandbox.Providers.Smtp;
 using Notify.Sandbox.Providers.Twilio;
+using Notify.Sandbox.Providers.Webhooks;
 using Notify.Sandbox.Providers.WhatsApp;
 using Notify.Sandbox.Receipts;
 using Notify.Sandbox.Recording;
@@ -26,6 +28,9 @@ public static class Extensions
                     && options.Smtp.MaxMessageBytes > 0 && options.Smtp.IdleTimeoutSeconds > 0
                     && !string.IsNullOrWhiteSpace(options.Smtp.Hostname),
                 "Sandbox:Smtp needs a port between 0 and 65535, an IP address to bind, a host name, and positive size and idle limits.")
+            .Validate(
+                options => options.Webhook.SigningSecrets.All(s => StandardWebhookVerifier.DecodeSecret(s) is not null),
+                "Sandbox:Webhook:SigningSecrets must each be whsec_ followed by base64.")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MessageLog>();
@@ -38,6 +43,12 @@ public static class Extensions
         builder.Services.AddSingleton<WhatsAppErrors>();
         builder.Services.AddSingleton<FcmErrors>();
         builder.Services.AddSingleton<FcmTokens>();
+        builder.Services.AddSingleton<FcmAssertions>();
+        builder.Services.AddSingleton<ApnsErrors>();
+        builder.Services.AddSingleton<ApnsProviderTokens>();
+        builder.Services.AddSingleton<WebhookErrors>();
+        builder.Services.AddSingleton<WebhookKeys>();
+        builder.Services.AddSingleton<WebhookInbox>();
         builder.Services.AddSingleton<SmtpListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpListener>());
         return builder;
@@ -51,6 +62,8 @@ public static class Extensions
         providers.MapTwilio();
         providers.MapWhatsApp();
         providers.MapFcm();
+        providers.MapApns();
+        providers.MapWebhookReceiver();
         return app;
     }
 }

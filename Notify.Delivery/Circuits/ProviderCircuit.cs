@@ -99,12 +99,36 @@ public sealed class ProviderCircuit
         try
         {
             return await _pipeline.ExecuteAsync(
-                static async (state, token) => await state.provider.SendAsync(state.delivery, state.content, token),
+                static async (state, token) => await SendThroughAsync(state.provider, state.delivery, state.content, token),
                 (provider, delivery, content), cancellationToken);
         }
         catch (BrokenCircuitException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Calls the provider. An HTTP client's own resilience layer (a standard handler's
+    /// breaker or attempt timeout) surfaces as Polly exceptions; they are the provider being
+    /// unwell, not this circuit refusing the call, so they become retryable answers here.
+    /// </summary>
+    private static async ValueTask<ProviderResult> SendThroughAsync(IDeliveryProvider provider, ClaimedDelivery delivery,
+        Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await provider.SendAsync(delivery, content, cancellationToken);
+        }
+        catch (BrokenCircuitException)
+        {
+            return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "HTTP_CIRCUIT_OPEN",
+                ErrorMessage: $"The HTTP client's circuit for {provider.Name} is open.");
+        }
+        catch (Polly.Timeout.TimeoutRejectedException)
+        {
+            return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TIMEOUT",
+                ErrorMessage: $"The HTTP client timed out calling {provider.Name}.");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -20,6 +21,11 @@ public sealed class SandboxFixture : IAsyncDisposable
     public const string TwilioSid = "AC0123456789abcdef0123456789abcdef";
     public const string TwilioToken = "twilio-test-token";
     public const string WhatsAppToken = "whatsapp-test-token";
+    public const string FcmServiceAccount = "sandbox-test@notify-test.iam.gserviceaccount.com";
+    public const string ApnsKeyId = "TESTKEY001";
+    public const string ApnsTeamId = "TESTTEAM01";
+    public const string ApnsTopic = "com.example.notify";
+    public const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     public const string SmtpUser = "tester";
     public const string SmtpPassword = "smtp-test-password";
 
@@ -34,6 +40,11 @@ public sealed class SandboxFixture : IAsyncDisposable
             host.UseSetting("Sandbox:SendGrid:ApiKeys:0", SendGridKey);
             host.UseSetting($"Sandbox:Twilio:Accounts:{TwilioSid}", TwilioToken);
             host.UseSetting("Sandbox:WhatsApp:AccessTokens:0", WhatsAppToken);
+            host.UseSetting($"Sandbox:Fcm:ServiceAccounts:{FcmServiceAccount}", FcmKey.ExportSubjectPublicKeyInfoPem());
+            host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:TeamId", ApnsTeamId);
+            host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:PublicKeyPem", ApnsKey.ExportSubjectPublicKeyInfoPem());
+            host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:Topics:0", ApnsTopic);
+            host.UseSetting("Sandbox:Webhook:SigningSecrets:0", WebhookSecret);
             host.UseSetting("Sandbox:Smtp:Port", "0");
             host.UseSetting($"Sandbox:Smtp:Users:{SmtpUser}", SmtpPassword);
             host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
@@ -43,11 +54,20 @@ public sealed class SandboxFixture : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The test service account's key: the sandbox knows its public half (<see cref="FcmServiceAccount"/>).</summary>
+    public RSA FcmKey { get; } = RSA.Create(2048);
+
+    /// <summary>The test APNs auth key (<see cref="ApnsKeyId"/> of team <see cref="ApnsTeamId"/>).</summary>
+    public ECDsa ApnsKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
     public CapturedLogs Logs { get; } = new();
 
     public HttpClient Client { get; }
 
     public HttpClient CreateClient() => _factory.CreateClient();
+
+    /// <summary>A handler that reaches the in-process sandbox, for clients built by the code under test.</summary>
+    public HttpMessageHandler CreateHandler() => _factory.Server.CreateHandler();
 
     /// <summary>Where the sandbox's SMTP server listens (a real loopback socket, unlike the HTTP test server).</summary>
     public System.Net.IPEndPoint SmtpEndPoint =>
@@ -84,6 +104,8 @@ public sealed class SandboxFixture : IAsyncDisposable
     {
         Client.Dispose();
         await _factory.DisposeAsync();
+        FcmKey.Dispose();
+        ApnsKey.Dispose();
     }
 }
 
