@@ -15,7 +15,7 @@ internal static class ProviderCallActivity
     public static Activity? Start(string provider, ClaimedDelivery delivery)
     {
         var parent = Activity.Current?.Context
-            ?? (ActivityContext.TryParse(delivery.Traceparent, null, out var stored) ? stored : default);
+            ?? (ActivityContext.TryParse(delivery.Traceparent, null, isRemote: true, out var stored) ? stored : default);
         var activity = NotifyTelemetry.ActivitySource.StartActivity($"send {provider}", ActivityKind.Client, parent);
         activity?.SetTag("messaging.system", provider);
         activity?.SetTag("messaging.destination.name", delivery.Channel);

@@ -30,6 +30,12 @@ public sealed class EmailDeliveryTests(EmailTopologyFixture topology) : IClassFi
         Assert.Equal("ada@example.com", seen.GetProperty("recipient").GetString());
         Assert.Equal(1, seen.GetProperty("arrivals").GetInt32());
         Assert.Empty(await topology.MessagesAsync("smtp"));
+        // The notification's trace (begun at the ingress) continues in the call to SendGrid.
+        await using var database = Npgsql.NpgsqlDataSource.Create(topology.App.GetConnectionString("notifydb"));
+        await using var query = database.CreateCommand("SELECT traceparent FROM notify.notifications WHERE id = @id");
+        query.Parameters.AddWithValue("id", Guid.Parse(notificationId));
+        var stored = (string)(await query.ExecuteScalarAsync())!;
+        Assert.Matches($"^00-{stored.Split('-')[1]}-[0-9a-f]{{16}}-0[01]$", seen.GetProperty("traceparent").GetString());
     }
 
     [Fact]
