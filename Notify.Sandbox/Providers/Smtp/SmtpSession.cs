@@ -121,53 +121,15 @@ internal sealed partial class SmtpSession(
         {
             return await ReplyAsync("503 5.5.1 AUTH is not allowed during a mail transaction", cancellationToken);
         }
-        var parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
-        var initial = parts.Length > 1 ? parts[1] : null;
-
-        string user, password;
-        switch (mechanism)
+        if (await SmtpSasl.ReadAsync(argument, ChallengeAsync, cancellationToken) is not { } exchange)
         {
-            case "PLAIN":
-                var plain = initial is null or "=" ? await ChallengeAsync("", cancellationToken) : initial;
-                if (plain is null)
-                {
-                    return false;
-                }
-                if (plain == "*")
-                {
-                    return await ReplyAsync("501 5.0.0 Authentication cancelled", cancellationToken);
-                }
-                if (!SmtpCredentials.TryDecodePlain(plain, out user, out password))
-                {
-                    return await ReplyAsync("501 5.5.2 Cannot decode the PLAIN response", cancellationToken);
-                }
-                break;
-            case "LOGIN":
-                var encodedUser = initial ?? await ChallengeAsync("VXNlcm5hbWU6", cancellationToken); // "Username:"
-                if (encodedUser is null)
-                {
-                    return false;
-                }
-                var encodedPassword = encodedUser == "*" ? "*" : await ChallengeAsync("UGFzc3dvcmQ6", cancellationToken); // "Password:"
-                if (encodedPassword is null)
-                {
-                    return false;
-                }
-                if (encodedUser == "*" || encodedPassword == "*")
-                {
-                    return await ReplyAsync("501 5.0.0 Authentication cancelled", cancellationToken);
-                }
-                if (!SmtpCredentials.TryDecode(encodedUser, out user) || !SmtpCredentials.TryDecode(encodedPassword, out password))
-                {
-                    return await ReplyAsync("501 5.5.2 Cannot decode the LOGIN response", cancellationToken);
-                }
-                break;
-            default:
-                return await ReplyAsync("504 5.5.4 Unrecognized authentication type", cancellationToken);
+            return false;
         }
-
-        if (!credentials.Verify(user, password))
+        if (exchange.ErrorReply is { } error)
+        {
+            return await ReplyAsync(error, cancellationToken);
+        }
+        if (!credentials.Verify(exchange.Credentials!))
         {
             gate.Reject(Provider, 535, "authentication failed");
             return await ReplyAsync("535 5.7.8 Authentication credentials invalid", cancellationToken);
