@@ -40,6 +40,9 @@ public sealed partial class WebhookProvider(
             ? $"{Name}:{uri.Scheme}://{uri.IdnHost}:{uri.Port.ToString(CultureInfo.InvariantCulture)}"
             : Name;
 
+    /// <summary>A circuit per endpoint: one tenant's dead endpoint must not pause everyone's webhooks.</summary>
+    public string CircuitKey(ClaimedDelivery delivery) => RateLimitKey(delivery);
+
     public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Content content, CancellationToken cancellationToken)
     {
         if (content.Webhook is not { } webhook || string.IsNullOrEmpty(webhook.EventType))
