@@ -64,17 +64,8 @@ internal static class Extensions
             .BindConfiguration(SendGridOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        // The engine owns the call timeout, retries and a circuit per provider. The standard
-        // HTTP resilience handler's own breaker and timeouts would surface as Polly exceptions
-        // that the engine cannot tell from its own circuit refusing a call.
-        builder.Services.AddHttpClient(SendGridMailClient.HttpClientName)
-            .ConfigureAdditionalHttpMessageHandlers(static (handlers, _) =>
-            {
-                foreach (var resilience in handlers.OfType<Microsoft.Extensions.Http.Resilience.ResilienceHandler>().ToList())
-                {
-                    handlers.Remove(resilience);
-                }
-            });
+        // No resilience handler of its own: AddDeliveryEngine takes it off every client.
+        builder.Services.AddHttpClient(SendGridMailClient.HttpClientName);
         builder.Services.AddSingleton<SendGridMailClient>();
     }
 

@@ -4,7 +4,7 @@ using Notify.Email;
 // failover provider (order and choice from Notify:Email:Providers).
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults().WithoutHttpResilience();   // the delivery engine owns timeouts, retries and circuits
 builder.AddApplicationServices();
 
 var app = builder.Build();
