@@ -14,7 +14,7 @@ public static class EndpointsFile
     public static async Task WriteAsync(LocalApp app, NotifyTopology topology)
     {
         var resources = new JsonObject();
-        foreach (var project in topology.Channels.Prepend(topology.Ingress))
+        foreach (var project in topology.Channels.Prepend(topology.Ingress).Append(topology.Sandbox))
         {
             var replicas = app.GetProcesses(project.Name);
             var entry = new JsonObject

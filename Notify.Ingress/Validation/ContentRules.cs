@@ -120,9 +120,9 @@ internal static partial class ContentRules
             {
                 violations.Add("content.webhook.payload", "must be at most 64 KiB serialized");
             }
-            else if (TextRules.HasNul(payload))
+            else if (TextRules.StructProblem(payload) is { } problem)
             {
-                violations.Add("content.webhook.payload", "must not contain NUL characters");
+                violations.Add("content.webhook.payload", problem);
             }
         }
     }

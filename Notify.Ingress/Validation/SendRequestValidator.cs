@@ -246,9 +246,9 @@ internal sealed partial class SendRequestValidator(IOptions<IngressOptions> opti
             {
                 violations.Add("template.data", "must be at most 64 KiB serialized");
             }
-            else if (TextRules.HasNul(data))
+            else if (TextRules.StructProblem(data) is { } problem)
             {
-                violations.Add("template.data", "must not contain NUL characters");
+                violations.Add("template.data", problem);
             }
         }
     }

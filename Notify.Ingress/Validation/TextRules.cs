@@ -24,24 +24,35 @@ internal static class TextRules
     public static bool HasNul(string value) => value.Contains('\0');
 
     /// <summary>True when any key or string inside the struct holds U+0000.</summary>
-    public static bool HasNul(Struct value)
+    /// <summary>
+    /// Why a JSON-like value (template data, a webhook payload) cannot be stored and later
+    /// written as JSON, or null when it can: a NUL character, a value with no kind set (some
+    /// clients send an empty Value), or a number that JSON cannot hold (NaN, infinity).
+    /// </summary>
+    public static string? StructProblem(Struct value)
     {
         foreach (var (key, field) in value.Fields)
         {
-            if (HasNul(key) || HasNul(field))
+            if (HasNul(key))
             {
-                return true;
+                return "must not contain NUL characters";
+            }
+            if (ValueProblem(field) is { } problem)
+            {
+                return problem;
             }
         }
-        return false;
+        return null;
     }
 
-    private static bool HasNul(Value value) => value.KindCase switch
+    private static string? ValueProblem(Value value) => value.KindCase switch
     {
-        Value.KindOneofCase.StringValue => HasNul(value.StringValue),
-        Value.KindOneofCase.StructValue => HasNul(value.StructValue),
-        Value.KindOneofCase.ListValue => value.ListValue.Values.Any(HasNul),
-        _ => false,
+        Value.KindOneofCase.None => "must not contain a value with no kind (set null_value for JSON null)",
+        Value.KindOneofCase.NumberValue when !double.IsFinite(value.NumberValue) => "must not contain NaN or infinite numbers",
+        Value.KindOneofCase.StringValue when HasNul(value.StringValue) => "must not contain NUL characters",
+        Value.KindOneofCase.StructValue => StructProblem(value.StructValue),
+        Value.KindOneofCase.ListValue => value.ListValue.Values.Select(ValueProblem).FirstOrDefault(p => p is not null),
+        _ => null,
     };
 
     /// <summary>Checks an optional text field's length and characters.</summary>

@@ -56,7 +56,17 @@ public sealed partial class WebhookProvider(
 
         var messageId = delivery.Id.ToString();
         var now = time.GetUtcNow();
-        var body = WebhookEnvelope.Create(webhook.EventType, webhook.Payload, UuidV7.Timestamp(delivery.NotificationId));
+        byte[] body;
+        try
+        {
+            body = WebhookEnvelope.Create(webhook.EventType, webhook.Payload, UuidV7.Timestamp(delivery.NotificationId));
+        }
+        catch (InvalidOperationException)
+        {
+            // A payload JSON cannot hold (a value with no kind, NaN), stored before the ingress
+            // refused such payloads: it will never be sendable.
+            return new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "INVALID_PAYLOAD", ErrorMessage: "The webhook payload cannot be written as JSON.");
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         var timestamp = now.ToUnixTimeSeconds();

@@ -35,6 +35,9 @@ public sealed class ValidationTests(IngressFixture ingress) : IClassFixture<Ingr
         { "metadata too many entries", "metadata" },
         { "NUL in subject", "content.email.subject" },
         { "webhook event type", "content.webhook.event_type" },
+        { "webhook payload value with no kind", "content.webhook.payload" },
+        { "webhook payload NaN", "content.webhook.payload" },
+        { "template data value with no kind", "template.data" },
     };
 
     [Theory]
@@ -142,6 +145,15 @@ public sealed class ValidationTests(IngressFixture ingress) : IClassFixture<Ingr
                 break;
             case "NUL in subject": request.Content.Email.Subject = "a\0b"; break;
             case "webhook event type": request.Content.Webhook.EventType = "has space"; break;
+            case "webhook payload value with no kind":
+                request.Content.Webhook.Payload = new Struct { Fields = { ["list"] = Value.ForList(Value.ForString("ok"), new Value()) } };
+                break;
+            case "webhook payload NaN":
+                request.Content.Webhook.Payload = new Struct { Fields = { ["n"] = Value.ForNumber(double.NaN) } };
+                break;
+            case "template data value with no kind":
+                request.Template = new TemplateRef { TemplateId = "welcome", Data = new Struct { Fields = { ["empty"] = new Value() } } };
+                break;
             default: throw new ArgumentOutOfRangeException(nameof(@case), @case, null);
         }
         return request;
