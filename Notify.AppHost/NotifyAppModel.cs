@@ -46,6 +46,10 @@ public static class NotifyAppModel
         var sandbox = builder.AddProject("sandbox", "../Notify.Sandbox/Notify.Sandbox.csproj")
             .WithHttpEndpoint("http")
             .WithHttpHealthCheck("/health");
+        foreach (var (name, value) in options.SandboxEnvironment)
+        {
+            sandbox.WithEnvironment(name, value);
+        }
 
         var channels = !options.IncludeChannels ? [] : ChannelProjects
             .Select(channel => builder.AddProject(channel.Name, channel.Project)
@@ -56,6 +60,13 @@ public static class NotifyAppModel
                 .WithReplicas(options.ChannelReplicas)
                 .WithHttpHealthCheck("/health"))
             .ToList();
+        foreach (var channel in channels)
+        {
+            foreach (var (name, value) in options.ChannelEnvironment)
+            {
+                channel.WithEnvironment(name, value);
+            }
+        }
 
         return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox);
     }

@@ -21,6 +21,15 @@ public sealed record NotifyAppModelOptions
 
     public int ChannelReplicas { get; init; } = 1;
 
+    /// <summary>
+    /// Extra environment for every channel process (tests: short retry delays and circuit
+    /// breaks, e.g. <c>Notify__Delivery__CircuitBreak</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ChannelEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Extra environment for the provider sandbox (tests: fault settings, receipt targets).</summary>
+    public IReadOnlyDictionary<string, string> SandboxEnvironment { get; init; } = new Dictionary<string, string>();
+
     public static NotifyAppModelOptions FromArgs(string[] args)
     {
         var options = new NotifyAppModelOptions { IncludeChannels = !args.Contains("--no-channels") };

@@ -31,7 +31,7 @@ public static class DeliveryEngineExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<DeliveryStore>();
-        builder.Services.TryAddSingleton<IContentResolver, InlineContentResolver>();
+        builder.Services.TryAddSingleton<IContentResolver, TemplateContentResolver>();
         builder.Services.AddSingleton<IDeliveryProvider, TProvider>();
 
         var delays = builder.Configuration.GetSection(SectionName + ":RetryDelays").Get<TimeSpan[]>();

@@ -3,6 +3,7 @@ using Notify.Ingress.Grpc;
 using Notify.Ingress.Options;
 using Notify.Ingress.Startup;
 using Notify.Ingress.Templates;
+using Notify.Templates;
 using Notify.Ingress.Validation;
 using Notify.Outbox.Reading;
 using Notify.Outbox.Tenants;

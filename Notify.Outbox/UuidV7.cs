@@ -49,6 +49,18 @@ public static class UuidV7
         return new Guid(bytes, bigEndian: true);
     }
 
+    /// <summary>
+    /// When a version 7 id was made (its first 48 bits, unix milliseconds): for a notification
+    /// id, when the ingress accepted it.
+    /// </summary>
+    public static DateTimeOffset Timestamp(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        var unixMs = (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
+        return DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
+    }
+
     public static Guid NewGuid()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 12;

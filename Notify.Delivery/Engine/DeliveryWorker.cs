@@ -7,6 +7,7 @@ using Notify.Delivery.Content;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
+using Notify.Delivery.Telemetry;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
 using Npgsql;
@@ -41,6 +42,9 @@ public sealed partial class DeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var observed = DeliveryMetrics.Observe(_options.Channel,
+            [.. _providers.Select(p => (p.Provider.Name, (Func<string>)(() => p.Circuit.State)))],
+            limiter is null ? null : () => limiter.UsingFallback);
         var listening = ListenAsync(stoppingToken);
         var reaping = ReapAsync(stoppingToken);
         try
@@ -102,7 +106,7 @@ public sealed partial class DeliveryWorker(
             {
                 try
                 {
-                    completions[index] = await DeliverOneAsync(delivery);
+                    completions[index] = Recorded(delivery, await DeliverOneAsync(delivery));
                 }
                 catch (Exception ex)
                 {
@@ -242,8 +246,11 @@ public sealed partial class DeliveryWorker(
                     result.ErrorCode ?? "DEFERRED", result.ErrorMessage ?? $"{provider.Name} deferred the delivery.");
                 continue;
             }
-            var durationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            (attempts ??= new List<AttemptRecord>(_providers.Length)).Add(Attempt(delivery, provider, result, now, durationMs));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var durationMs = (int)elapsed.TotalMilliseconds;
+            var attempt = Attempt(delivery, provider, result, now, durationMs);
+            DeliveryMetrics.Attempt(_options.Channel, provider.Name, attempt.Outcome, result.ErrorCode, elapsed.TotalSeconds);
+            (attempts ??= new List<AttemptRecord>(_providers.Length)).Add(attempt);
             last = result;
             lastProvider = provider;
             if (result.Throttled && limiter is not null && _options.RatePerSecond > 0)
@@ -327,8 +334,31 @@ public sealed partial class DeliveryWorker(
             {
                 return HandBack(delivery, now + decision.RetryAfter, "RATE_LIMITED", "Waiting for the provider's rate limit.");
             }
+            DeliveryMetrics.RateLimitWait(_options.Channel);
             await Task.Delay(decision.RetryAfter, time);
         }
+    }
+
+    /// <summary>Counts what became of a delivery in this claim.</summary>
+    private DeliveryCompletion Recorded(ClaimedDelivery delivery, DeliveryCompletion completion)
+    {
+        switch (completion.Status)
+        {
+            case DeliveryStatuses.Sent:
+                DeliveryMetrics.Sent(_options.Channel, time.GetUtcNow().UtcDateTime - delivery.DueSince);
+                DeliveryMetrics.Finish(_options.Channel, completion.Status, null);
+                break;
+            case DeliveryStatuses.Dead or DeliveryStatuses.Expired:
+                DeliveryMetrics.Finish(_options.Channel, completion.Status, completion.ErrorCode);
+                break;
+            default:
+                if (completion.Attempts.Count == 0 && completion.ErrorCode is { } reason)
+                {
+                    DeliveryMetrics.HandBack(_options.Channel, reason);
+                }
+                break;
+        }
+        return completion;
     }
 
     private AttemptRecord Attempt(ClaimedDelivery delivery, IDeliveryProvider provider, ProviderResult result, DateTime startedAt, int durationMs)

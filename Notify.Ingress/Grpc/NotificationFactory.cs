@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Notify.Grpc.V1;
 using Notify.Ingress.Options;
+using Notify.Ingress.Templates;
 using Notify.Ingress.Validation;
 using Notify.Outbox;
 using Notify.Outbox.Writing;
@@ -15,7 +16,7 @@ internal sealed class NotificationFactory(IOptions<IngressOptions> options)
 {
     private readonly Dictionary<string, int> _maxAttempts = new(options.Value.MaxAttempts, StringComparer.OrdinalIgnoreCase);
 
-    public NewNotification Create(Guid tenantId, ValidatedSend send, IReadOnlyDictionary<string, int>? templateVersions)
+    public NewNotification Create(Guid tenantId, ValidatedSend send, IReadOnlyDictionary<string, ResolvedTemplate>? templates)
     {
         var request = send.Request;
         var id = UuidV7.NewNotificationId();
@@ -23,9 +24,9 @@ internal sealed class NotificationFactory(IOptions<IngressOptions> options)
         for (var i = 0; i < deliveries.Length; i++)
         {
             var target = send.Targets[i];
-            int? version = templateVersions is not null && templateVersions.TryGetValue(target.ChannelName, out var v) ? v : null;
-            deliveries[i] = new NewDelivery(UuidV7.DeliveryId(id, i), target.ChannelName, target.Recipient, target.Platform, version,
-                _maxAttempts.GetValueOrDefault(target.ChannelName, 4));
+            var template = templates?.GetValueOrDefault(target.ChannelName);
+            deliveries[i] = new NewDelivery(UuidV7.DeliveryId(id, i), target.ChannelName, target.Recipient, target.Platform, template?.Version,
+                _maxAttempts.GetValueOrDefault(target.ChannelName, 4), template?.Locale);
         }
 
         var isTemplate = request.BodyCase == SendRequest.BodyOneofCase.Template;

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Notify.Grpc.V1;
 using Notify.Ingress.Templates;
+using Notify.Templates;
 using Notify.Ingress.Validation;
 using Notify.Outbox.Reading;
 using Notify.Outbox.Writing;
@@ -128,7 +129,7 @@ internal sealed class NotifyApi(
     /// so a later put does not change what this notification says), or field violations
     /// for a channel without a template and for every variable the data lacks.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, int>?> ResolveTemplatesAsync(
+    private async Task<IReadOnlyDictionary<string, ResolvedTemplate>?> ResolveTemplatesAsync(
         TenantContext tenant, ValidatedSend send, FieldViolations violations, CancellationToken cancellationToken)
     {
         var request = send.Request;
@@ -149,7 +150,7 @@ internal sealed class NotifyApi(
         {
             violations.Add("template.data", $"lacks the variable '{variable}' that the template uses");
         }
-        return resolution.Found.ToDictionary(f => f.Key, f => f.Value.Version);
+        return resolution.Found;
     }
 
     private static Guid ParseNotificationId(string value)

@@ -1,3 +1,5 @@
+using Notify.Templates;
+
 namespace Notify.Ingress.Templates;
 
 /// <summary>

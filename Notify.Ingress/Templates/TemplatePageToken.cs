@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Text;
 
+using Notify.Templates;
+
 namespace Notify.Ingress.Templates;
 
 /// <summary>

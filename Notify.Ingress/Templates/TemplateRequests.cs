@@ -4,6 +4,8 @@ using Notify.Grpc.V1;
 using Notify.Ingress.Validation;
 using Notify.Outbox;
 
+using Notify.Templates;
+
 namespace Notify.Ingress.Templates;
 
 /// <summary>Validation of the template RPCs' requests. Descriptions name the rule, never the value.</summary>

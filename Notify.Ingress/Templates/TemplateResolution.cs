@@ -1,3 +1,5 @@
+using Notify.Templates;
+
 namespace Notify.Ingress.Templates;
 
 /// <summary>The template version a Send pins for one channel, and where the fallback landed.</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 
+using Notify.Templates;
+
 namespace Notify.Ingress.Templates;
 
 /// <summary>

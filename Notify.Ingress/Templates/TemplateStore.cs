@@ -3,6 +3,8 @@ using Notify.Grpc.V1;
 using Notify.Ingress.Validation;
 using Npgsql;
 
+using Notify.Templates;
+
 namespace Notify.Ingress.Templates;
 
 /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Notify.Grpc.V1;
 using Notify.Ingress.Options;
 using Notify.Ingress.Templates;
+using Notify.Templates;
 
 namespace Notify.Ingress.Validation;
 

@@ -25,6 +25,25 @@ public sealed record ClaimedDelivery(
     byte[]? Content,
     string? Traceparent)
 {
+    /// <summary>
+    /// The locale the template resolved to at ingest (with <see cref="TemplateVersion"/>, the
+    /// exact row to render); <see cref="Locale"/> is the one the caller asked for.
+    /// </summary>
+    public string? TemplateLocale { get; init; }
+
+    /// <summary>When the caller asked for it to be sent (null: at once).</summary>
+    public DateTime? SendAt { get; init; }
+
+    /// <summary>When it became due: accepted by the ingress, or its send_at if later.</summary>
+    public DateTime DueSince
+    {
+        get
+        {
+            var accepted = UuidV7.Timestamp(NotificationId).UtcDateTime;
+            return SendAt is { } sendAt && sendAt > accepted ? sendAt : accepted;
+        }
+    }
+
     /// <summary>The number the provider call about to be made will have (1 for the first).</summary>
     public int AttemptNumber => AttemptCount + 1;
 }

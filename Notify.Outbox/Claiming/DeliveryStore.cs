@@ -27,7 +27,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         WHERE d.channel = @channel AND d.id = c.id AND n.id = d.notification_id
         RETURNING d.id, d.notification_id, d.tenant_id, d.channel, d.recipient, d.platform, d.attempt_count,
                   d.max_attempts, d.lease_token, d.lock_expires_at, d.expires_at, d.template_version,
-                  n.template_id, n.locale, n.params, n.content, n.traceparent
+                  n.template_id, n.locale, n.params, n.content, n.traceparent, d.template_locale, n.send_at
         """;
 
     // Only rows still SENDING under the presented token are written: a worker whose lease
@@ -139,7 +139,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                 Locale: reader.IsDBNull(13) ? null : reader.GetString(13),
                 Params: reader.IsDBNull(14) ? null : reader.GetFieldValue<byte[]>(14),
                 Content: reader.IsDBNull(15) ? null : reader.GetFieldValue<byte[]>(15),
-                Traceparent: reader.IsDBNull(16) ? null : reader.GetString(16)));
+                Traceparent: reader.IsDBNull(16) ? null : reader.GetString(16))
+            {
+                TemplateLocale = reader.IsDBNull(17) ? null : reader.GetString(17),
+                SendAt = reader.IsDBNull(18) ? null : reader.GetDateTime(18),
+            });
         }
         return claimed;
     }

@@ -25,4 +25,5 @@ public sealed record NewDelivery(
     string Recipient,
     string? Platform,
     int? TemplateVersion,
-    int MaxAttempts);
+    int MaxAttempts,
+    string? TemplateLocale = null);

@@ -27,14 +27,14 @@ internal static class OutboxBatchStatement
         ), d AS (
             INSERT INTO notify.deliveries
                 (id, notification_id, tenant_id, channel, recipient, platform, status, skip_reason,
-                 priority, template_version, max_attempts, next_attempt_at, expires_at)
+                 priority, template_version, template_locale, max_attempts, next_attempt_at, expires_at)
             SELECT t.id, t.notification_id, t.tenant_id, t.channel, t.recipient, t.platform,
                    CASE WHEN s.reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
                    'suppressed:' || s.reason,
-                   n.priority, t.template_version, t.max_attempts, coalesce(n.send_at, now()), n.expires_at
+                   n.priority, t.template_version, t.template_locale, t.max_attempts, coalesce(n.send_at, now()), n.expires_at
             FROM unnest(@d_id, @d_notification, @d_tenant, @d_channel, @d_recipient, @d_platform,
-                        @d_template_version, @d_max_attempts)
-                 AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, max_attempts)
+                        @d_template_version, @d_template_locale, @d_max_attempts)
+                 AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, template_locale, max_attempts)
             JOIN n ON n.id = t.notification_id
             LEFT JOIN notify.suppressions s
                    ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
@@ -195,6 +195,7 @@ internal static class OutboxBatchStatement
         var dRecipient = new string[deliveryCount];
         var dPlatform = new string?[deliveryCount];
         var dTemplateVersion = new int?[deliveryCount];
+        var dTemplateLocale = new string?[deliveryCount];
         var dMaxAttempts = new int[deliveryCount];
 
         var j = 0;
@@ -225,6 +226,7 @@ internal static class OutboxBatchStatement
                 dRecipient[j] = d.Recipient;
                 dPlatform[j] = d.Platform;
                 dTemplateVersion[j] = d.TemplateVersion;
+                dTemplateLocale[j] = d.TemplateLocale;
                 dMaxAttempts[j] = d.MaxAttempts;
                 j++;
             }
@@ -254,6 +256,7 @@ internal static class OutboxBatchStatement
         p.AddWithValue("d_recipient", dRecipient);
         p.AddWithValue("d_platform", NpgsqlDbType.Array | NpgsqlDbType.Text, dPlatform);
         p.AddWithValue("d_template_version", NpgsqlDbType.Array | NpgsqlDbType.Integer, dTemplateVersion);
+        p.AddWithValue("d_template_locale", NpgsqlDbType.Array | NpgsqlDbType.Text, dTemplateLocale);
         p.AddWithValue("d_max_attempts", dMaxAttempts);
         return command;
     }

@@ -218,6 +218,94 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         Assert.InRange(busiest, 1, 10 + 2 + 1);
     }
 
+    [Fact]
+    public async Task A_transient_failure_fails_over_to_the_next_provider_within_the_same_attempt()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Email, "failover@example.com");
+        var primary = new ScriptedProvider(name: "sendgrid");
+        var secondary = new ScriptedProvider(name: "smtp");
+        primary.Script("failover@example.com", new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "503", HttpStatus: 503));
+
+        await using (await StartAsync([primary, secondary], "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "SENT");
+        }
+
+        Assert.Equal("smtp", await _database.ScalarAsync<string>("SELECT provider FROM notify.deliveries WHERE id = @id", id));
+        Assert.Equal(1, await _database.ScalarAsync<int>("SELECT attempt_count FROM notify.deliveries WHERE id = @id", id));
+        Assert.Equal(["sendgrid:retryable:1", "smtp:sent:1"], await AttemptsAsync(id));
+    }
+
+    [Fact]
+    public async Task A_permanent_rejection_is_not_failed_over()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Email, "nobody@example.com");
+        var primary = new ScriptedProvider(name: "sendgrid");
+        var secondary = new ScriptedProvider(name: "smtp");
+        primary.Script("nobody@example.com", new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "invalid_email", HttpStatus: 400));
+
+        await using (await StartAsync([primary, secondary], "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "DEAD");
+        }
+
+        Assert.Equal(0, secondary.TotalCalls);
+        Assert.Equal("invalid_email", await _database.ScalarAsync<string>("SELECT last_error_code FROM notify.deliveries WHERE id = @id", id));
+    }
+
+    [Fact]
+    public async Task Each_recipient_goes_only_to_the_provider_that_serves_it_even_while_the_other_is_down()
+    {
+        var android = await _database.SeedAsync(ChannelNames.Push, "android-token");
+        var apple = await _database.SeedAsync(ChannelNames.Push, "apple-token");
+        var fcm = new ScriptedProvider(name: "fcm", handles: d => d.Recipient.StartsWith("android", StringComparison.Ordinal));
+        var apns = new ScriptedProvider(name: "apns", handles: d => d.Recipient.StartsWith("apple", StringComparison.Ordinal));
+        fcm.FailNext(1_000, new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "UNAVAILABLE", HttpStatus: 503));
+
+        await using (await StartAsync([fcm, apns], "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(apple) == "SENT");
+            await WaitUntilAsync(async () => fcm.TotalCalls >= 2);
+        }
+
+        Assert.Equal(0, apns.Calls.GetValueOrDefault(android));
+        Assert.Equal(0, fcm.Calls.GetValueOrDefault(apple));
+        Assert.NotEqual("SENT", await _database.StatusAsync(android));
+    }
+
+    [Fact]
+    public async Task A_deferral_hands_the_delivery_back_without_using_an_attempt()
+    {
+        var id = await _database.SeedAsync(ChannelNames.WhatsApp, "+14155550125", maxAttempts: 1);
+        var provider = new ScriptedProvider();
+        provider.Script("+14155550125", ProviderResult.Defer(TimeSpan.FromMilliseconds(300), "TIER_LIMIT", "tier spent"));
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "SENT");
+        }
+
+        // One attempt allowed, and it was still there after the deferral.
+        Assert.Equal(1, await _database.ScalarAsync<int>("SELECT attempt_count FROM notify.deliveries WHERE id = @id", id));
+        Assert.Equal(["scripted:sent:1"], await AttemptsAsync(id));
+    }
+
+    [Fact]
+    public async Task A_recipient_the_provider_says_is_gone_goes_onto_the_suppression_list()
+    {
+        var id = await _database.SeedAsync(ChannelNames.Push, "stale-token");
+        var provider = new ScriptedProvider();
+        provider.Script("stale-token", new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "UNREGISTERED", HttpStatus: 404) { SuppressReason = "unregistered" });
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await _database.StatusAsync(id) == "DEAD");
+        }
+
+        Assert.Equal("unregistered", await _database.ScalarAsync<string>(
+            "SELECT s.reason FROM notify.suppressions s JOIN notify.deliveries d ON d.tenant_id = s.tenant_id AND d.channel = s.channel AND d.recipient = s.address WHERE d.id = @id", id));
+    }
+
     private RedisRateLimiter Limiter(StackExchange.Redis.IConnectionMultiplexer redis)
         => new(redis, replicas: 2, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 
@@ -268,6 +356,21 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
             outcomes.Add(reader.GetString(0));
         }
         return outcomes;
+    }
+
+    /// <summary>Every provider call of a delivery as "provider:outcome:attempt number", in order.</summary>
+    private async Task<List<string>> AttemptsAsync(Guid id)
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT provider || ':' || outcome || ':' || attempt_number FROM notify.delivery_attempts WHERE delivery_id = @id ORDER BY started_at");
+        command.Parameters.AddWithValue("id", id);
+        var attempts = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            attempts.Add(reader.GetString(0));
+        }
+        return attempts;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

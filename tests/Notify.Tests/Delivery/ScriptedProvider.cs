@@ -9,7 +9,7 @@ namespace Notify.Tests.Delivery;
 /// delivery. It stands in for the engine's provider interface only; provider protocols are
 /// tested against the provider sandbox.
 /// </summary>
-public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
+public sealed class ScriptedProvider(TimeSpan? delay = null, string name = "scripted", Func<ClaimedDelivery, bool>? handles = null) : IDeliveryProvider
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ProviderResult>> _scripts = new();
 
@@ -25,7 +25,9 @@ public sealed class ScriptedProvider(TimeSpan? delay = null) : IDeliveryProvider
 
     public TaskCompletionSource FirstCallStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public string Name => "scripted";
+    public string Name => name;
+
+    public bool Handles(ClaimedDelivery delivery) => handles?.Invoke(delivery) ?? true;
 
     /// <summary>The next calls for this recipient answer these, in order; after that, Sent.</summary>
     public void Script(string recipient, params ProviderResult[] results)

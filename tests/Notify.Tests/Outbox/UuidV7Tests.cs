@@ -30,4 +30,17 @@ public sealed class UuidV7Tests
         Assert.Equal(24, deliveries.Distinct().Count());
         Assert.Throws<ArgumentOutOfRangeException>(() => UuidV7.DeliveryId(first, UuidV7.MaxDeliveriesPerNotification));
     }
+
+    [Fact]
+    public void A_notification_id_tells_when_it_was_made()
+    {
+        var before = DateTimeOffset.UtcNow.AddMilliseconds(-1);
+        var id = UuidV7.NewNotificationId();
+        var after = DateTimeOffset.UtcNow.AddMilliseconds(1);
+
+        var made = UuidV7.Timestamp(id);
+
+        Assert.InRange(made, before.AddMilliseconds(-1), after);
+        Assert.Equal(made, UuidV7.Timestamp(UuidV7.DeliveryId(id, 3)));
+    }
 }

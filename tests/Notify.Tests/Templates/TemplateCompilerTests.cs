@@ -1,4 +1,5 @@
 using Notify.Ingress.Templates;
+using Notify.Templates;
 
 namespace Notify.Tests.Templates;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Notify.Ingress.Templates;
+using Notify.Templates;
 
 namespace Notify.Tests.Templates;
 

@@ -2,6 +2,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Notify.Grpc.V1;
 using Notify.Ingress.Templates;
+using Notify.Templates;
 
 namespace Notify.Tests.Templates;
 

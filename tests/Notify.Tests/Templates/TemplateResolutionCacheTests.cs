@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Notify.Ingress.Templates;
+using Notify.Templates;
 
 namespace Notify.Tests.Templates;
 

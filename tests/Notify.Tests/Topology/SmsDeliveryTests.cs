@@ -36,5 +36,11 @@ public sealed class SmsDeliveryTests(TopologyFixture topology) : IClassFixture<T
         Assert.Equal("twilio", message.GetProperty("provider").GetString());
         Assert.Equal(delivery.ProviderMessageId, message.GetProperty("providerMessageId").GetString());
         Assert.Equal(1, message.GetProperty("arrivals").GetInt32());
+
+        // The SMS process counted the call and timed the message from acceptance.
+        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("sms", "http"), "/metrics"));
+        Assert.Matches(@"notify_delivery_attempts_total\{[^}]*outcome=""sent""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"notify_delivery_accept_to_provider_seconds_count\{[^}]*channel=""sms""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"notify_circuit_state\{[^}]*provider=""twilio""[^}]*\} 0", metrics);
     }
 }

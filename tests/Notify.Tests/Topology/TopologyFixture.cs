@@ -13,7 +13,7 @@ namespace Notify.Tests.Topology;
 /// channel processes, in a state directory of its own. Every line any process writes is
 /// kept, so tests can assert that nothing logged an error.
 /// </summary>
-public sealed class TopologyFixture : IAsyncLifetime
+public class TopologyFixture : IAsyncLifetime
 {
     private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "notify-topology-" + Guid.NewGuid().ToString("N")[..8]);
     private GrpcChannel? _channel;
@@ -33,12 +33,12 @@ public sealed class TopologyFixture : IAsyncLifetime
         var builder = LocalApp.CreateBuilder([]);
         builder.Options.OnLog = Logs.Enqueue;
         builder.Options.WaitTimeout = TimeSpan.FromMinutes(2);
-        Topology = NotifyAppModel.Configure(builder, new NotifyAppModelOptions
+        Topology = NotifyAppModel.Configure(builder, Customize(new NotifyAppModelOptions
         {
             StateDirectory = _stateDirectory,
             DurablePostgres = false,
             PersistentPostgres = false,
-        });
+        }));
         App = builder.Build();
         try
         {
@@ -50,6 +50,13 @@ public sealed class TopologyFixture : IAsyncLifetime
         }
         Connect();
     }
+
+    /// <summary>
+    /// A fixture for a kind of test changes the model here: channel settings such as short
+    /// retry delays (<see cref="NotifyAppModelOptions.ChannelEnvironment"/>), sandbox faults,
+    /// replicas. The default runs the topology as the AppHost does.
+    /// </summary>
+    protected virtual NotifyAppModelOptions Customize(NotifyAppModelOptions options) => options;
 
     /// <summary>Opens a new gRPC channel to the ingress (after it was restarted, say).</summary>
     public void Connect()

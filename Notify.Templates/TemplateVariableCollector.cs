@@ -1,7 +1,7 @@
 using Fluid;
 using Fluid.Ast;
 
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>
 /// Finds the top-level variables a template reads, so a Send can be checked for missing data

@@ -1,4 +1,4 @@
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>
 /// Where and why a Liquid source failed to parse. <see cref="Line"/> and <see cref="Column"/>

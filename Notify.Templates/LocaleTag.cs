@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>
 /// BCP 47-ish locale tags as templates store them: <c>en</c>, <c>pt-BR</c>, <c>zh-Hant-TW</c>.

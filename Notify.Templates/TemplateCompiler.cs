@@ -6,7 +6,7 @@ using Fluid;
 using Fluid.Values;
 using Google.Protobuf.WellKnownTypes;
 
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>
 /// Parses, inspects and renders Liquid templates (Fluid). Pure: no I/O, no state besides the
@@ -120,7 +120,12 @@ public static partial class TemplateCompiler
     private static string Render(IFluidTemplate template, TemplateContext context, TemplateEncoding encoding)
     {
         ArgumentNullException.ThrowIfNull(template);
-        TextEncoder encoder = encoding == TemplateEncoding.Html ? HtmlEncoder.Default : NullEncoder.Default;
+        TextEncoder encoder = encoding switch
+        {
+            TemplateEncoding.Html => HtmlEncoder.Default,
+            TemplateEncoding.Json => JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            _ => NullEncoder.Default,
+        };
         using var writer = new BoundedStringWriter(MaxRenderedLength);
         // No I/O happens (no file provider, an in-memory writer), so this completes synchronously.
         var rendering = template.RenderAsync(writer, context, encoder, isolateContext: false);

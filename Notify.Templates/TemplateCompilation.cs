@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Fluid;
 
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>The outcome of <see cref="TemplateCompiler.Compile"/>: a parsed template or the syntax error.</summary>
 public sealed record TemplateCompilation(IFluidTemplate? Template, LiquidSyntaxError? Error)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>
 /// A string writer that fails once the output passes a limit, so a template that multiplies

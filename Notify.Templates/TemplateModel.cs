@@ -4,7 +4,7 @@ using Fluid.Values;
 using Google.Protobuf.WellKnownTypes;
 using StringValue = Fluid.Values.StringValue;
 
-namespace Notify.Ingress.Templates;
+namespace Notify.Templates;
 
 /// <summary>
 /// Converts JSON (a <see cref="JsonElement"/> or a protobuf <see cref="Value"/>) into Fluid
