@@ -106,6 +106,8 @@ export DRAIN_PG_HOST=127.0.0.1 DRAIN_PG_PORT="$pg_port" DRAIN_PG_USER=notify DRA
 export DRAIN_REDIS_HOST=127.0.0.1 DRAIN_REDIS_PORT="$redis_port"
 export DRAIN_SANDBOX_URL="http://127.0.0.1:$sandbox_port" DRAIN_SANDBOX_KEY="$sandbox_key"
 export DRAIN_NOTIFY_DLL="$drain_dll"
+# For the CPU accounting in drain.mjs: the servers' own processes (PostgreSQL's backends are its children).
+export DRAIN_PG_PID="$(head -1 "$work/pg/postmaster.pid")" DRAIN_REDIS_PID="${pids[0]}" DRAIN_SANDBOX_PID="${pids[1]}"
 export PGPASSWORD="$pg_password"
 psql_at() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U notify "$@"; }
 
@@ -149,7 +151,7 @@ if [ "$PGBENCH" = 1 ]; then
       psql_at -d drain_pgbench -c "VACUUM ANALYZE"
       psql_at -d postgres -c "CHECKPOINT"
       log "rep $rep/$REPS: pgbench claim+complete, $clients client(s) × $tx transactions of 100 rows"
-      out="$("$pg_bin/pgbench" -n -M extended -c "$clients" -j "$clients" -t "$tx" -f "$here/pgbench/claim_complete.sql" \
+      out="$("$pg_bin/pgbench" -n -M prepared -c "$clients" -j "$clients" -t "$tx" -f "$here/pgbench/claim_complete.sql" \
         -h 127.0.0.1 -p "$pg_port" -U notify drain_pgbench 2>&1)"
       tps="$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)"
       sent="$(psql_at -d drain_pgbench -At -c "SELECT count(*) FROM notify.deliveries WHERE status = 'SENT'")"

@@ -1,14 +1,18 @@
-// One measured run of the drain benchmark, for any of the five systems:
-//   node drain.mjs --system notify|bullmq|graphile|pgboss --scenario noop|http --replicas N [--count 20000]
+// One measured run of the drain benchmark, for any of the four systems:
+//   node drain.mjs --system notify|bullmq|graphile|pgboss --scenario noop|http --replicas N [--count 20000] [--warmup 2000]
 //   node drain.mjs --system notify --scenario http --latency-rate R [--latency-seconds 20]
-// Resets the system's store, pre-enqueues COUNT messages (not timed), starts N worker
-// processes and lets them all go at once, then times the drain from the first message a
-// worker started to the moment the store reports none left (polled every 2 ms once the
-// workers have handled COUNT). Prints one JSON line on stdout; progress goes to stderr.
+// Resets the system's store, pre-enqueues WARMUP + COUNT messages (not timed), starts N
+// worker processes and lets them all go at once. The drain is timed to the moment the store
+// reports none left (polled every 2 ms once the workers have handled them all), from two
+// starts: `rate` from the moment the workers together had handled WARMUP messages (COUNT
+// messages, warm: start-up, JIT compilation and connection set-up are behind), and
+// `coldRate` from the first message any worker started (all WARMUP + COUNT messages).
+// Prints one JSON line on stdout; progress goes to stderr.
 // Connection settings come from the environment that bench/drain/run.sh sets.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -24,6 +28,7 @@ const { values: args } = parseArgs({
     scenario: { type: 'string', default: 'noop' },
     replicas: { type: 'string', default: '1' },
     count: { type: 'string', default: '20000' },
+    warmup: { type: 'string', default: '2000' },
     'latency-rate': { type: 'string' },
     'latency-seconds': { type: 'string', default: '20' },
   },
@@ -32,6 +37,7 @@ const system = args.system;
 const scenario = args.scenario;
 const replicas = Number(args.replicas);
 const count = Number(args.count);
+const warmup = Number(args.warmup);
 const latencyRate = args['latency-rate'] ? Number(args['latency-rate']) : null;
 if (!['notify', 'bullmq', 'graphile', 'pgboss'].includes(system) || !['noop', 'http'].includes(scenario)) {
   console.error('usage: node drain.mjs --system notify|bullmq|graphile|pgboss --scenario noop|http --replicas N [--count N]');
@@ -62,6 +68,44 @@ const workerEnv = {
   DRAIN_SANDBOX_URL: sandboxUrl ?? '',
   DRAIN_SANDBOX_KEY: sandboxKey ?? '',
 };
+
+// CPU time from /proc, in ms: a number the other work on a shared machine disturbs far less
+// than throughput. USER_HZ is 100 on Linux.
+function procTimes(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), self: (Number(f[11]) + Number(f[12])) * 10, children: (Number(f[13]) + Number(f[14])) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/** The server's CPU so far: the postmaster, its live backends, and the backends that exited (its children's time). */
+function serverCpu(pid) {
+  if (!pid) return 0;
+  const root = procTimes(pid);
+  if (!root) return 0;
+  let total = root.self + root.children;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    const t = procTimes(entry);
+    if (t && t.ppid === pid) total += t.self;
+  }
+  return total;
+}
+
+function cpuSnapshot(workers) {
+  return {
+    workers: workers.reduce((a, w) => a + (procTimes(w.child.pid)?.self ?? 0), 0),
+    postgres: serverCpu(Number(env.DRAIN_PG_PID)),
+    redis: serverCpu(Number(env.DRAIN_REDIS_PID)),
+    sandbox: serverCpu(Number(env.DRAIN_SANDBOX_PID)),
+  };
+}
+
+const cpuPerThousand = (before, after, n) => Object.fromEntries(
+  Object.keys(after).map((k) => [k, Math.round(((after[k] - before[k]) * 1000) / n)]));
 
 async function sql(db, text, params) {
   const client = new pg.Client({ connectionString: pgUrl(db) });
@@ -105,6 +149,17 @@ async function enqueue(n) {
   await sql('postgres', 'CHECKPOINT');
 }
 
+// The moment the workers together had handled `warmup` messages (when the line saying so arrived).
+let warmStart = null;
+let warmCpu = null;
+let running = [];
+function onHandled() {
+  if (warmStart === null && running.reduce((a, w) => a + w.handled, 0) >= warmup) {
+    warmStart = nowMs();
+    warmCpu = cpuSnapshot(running);
+  }
+}
+
 function startWorker(index) {
   const [command, commandArgs] = system === 'notify'
     ? ['dotnet', [dotnetDll, 'work',
@@ -117,7 +172,9 @@ function startWorker(index) {
       `--Notify:Delivery:WorkerId=drain-${index}`,
       '--Logging:LogLevel:Default=Warning',
       '--Drain:WaitForGo=true',
-      '--urls=http://127.0.0.1:0']]
+      '--urls=http://127.0.0.1:0',
+      // Extra engine settings for experiments, e.g. "--Notify:Delivery:BatchSize=200".
+      ...(env.DRAIN_NOTIFY_ARGS ? env.DRAIN_NOTIFY_ARGS.split(' ') : [])]]
     : [process.execPath, [path.join(here, `${system}-worker.mjs`)]];
   const child = spawn(command, commandArgs, { env: { ...workerEnv, DOTNET_ENVIRONMENT: 'Production' }, stdio: ['pipe', 'pipe', 'inherit'] });
   const worker = { child, ready: false, first: null, handled: 0, exited: false };
@@ -131,7 +188,10 @@ function startWorker(index) {
       const [word, value] = line.split(' ');
       if (word === 'ready') worker.ready = true;
       else if (word === 'first') worker.first = Number(value);
-      else if (word === 'handled') worker.handled = Number(value);
+      else if (word === 'handled') {
+        worker.handled = Number(value);
+        onHandled();
+      }
       else if (line) process.stderr.write(`  worker ${index}: ${line}\n`);
     }
   });
@@ -209,13 +269,16 @@ async function verify(n) {
 
 async function drainRun() {
   await resetStores();
-  await enqueue(count);
+  await enqueue(warmup + count);
+  const total = warmup + count;
   const workers = Array.from({ length: replicas }, (_, i) => startWorker(i + 1));
   activeWorkers = workers;
+  running = workers;
   try {
     await waitFor(() => workers.every((w) => w.ready), 'workers to start', 120000, workers);
+    const cpuBefore = cpuSnapshot(workers);
     for (const w of workers) w.child.stdin.write('go\n');
-    await waitFor(() => workers.reduce((a, w) => a + w.handled, 0) >= count, 'the work to be handled', 900000, workers);
+    await waitFor(() => workers.reduce((a, w) => a + w.handled, 0) >= total, 'the work to be handled', 900000, workers);
     const store = await makeRemaining();
     let end;
     try {
@@ -227,12 +290,17 @@ async function drainRun() {
     } finally {
       await store.close();
     }
+    const cpuEnd = cpuSnapshot(workers);
     const first = Math.min(...workers.filter((w) => w.first !== null).map((w) => w.first));
-    const seconds = (end - first) / 1000;
-    const problems = await verify(count);
+    const seconds = (end - (warmStart ?? first)) / 1000;
+    const coldSeconds = (end - first) / 1000;
+    const problems = await verify(total);
     return {
-      system, scenario, replicas, count, seconds: Number(seconds.toFixed(3)),
-      rate: Math.round(count / seconds), ok: problems.length === 0, problems,
+      system, scenario, replicas, count, warmup, seconds: Number(seconds.toFixed(3)),
+      rate: Math.round(count / seconds), coldRate: Math.round(total / coldSeconds),
+      cpuMsPer1000: cpuPerThousand(warmCpu ?? cpuBefore, cpuEnd, count),
+      coldCpuMsPer1000: cpuPerThousand(cpuBefore, cpuEnd, total),
+      ok: problems.length === 0, problems,
       perWorker: workers.map((w) => w.handled),
     };
   } finally {
@@ -247,6 +315,7 @@ async function latencyRun() {
   await enqueue(1); // migrates; the one delivery warms the worker up
   const workers = [startWorker(1)];
   activeWorkers = workers;
+  running = workers;
   try {
     await waitFor(() => workers[0].ready, 'the worker to start', 120000, workers);
     workers[0].child.stdin.write('go\n');

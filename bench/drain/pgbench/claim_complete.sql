@@ -2,7 +2,8 @@
 -- Notify.Outbox/Claiming/DeliveryStore.cs: the claim (FOR UPDATE SKIP LOCKED, lease,
 -- fencing token, joined with the notification's content), then the completion of all 100
 -- in one statement (status SENT guarded by the token, one delivery_attempts row each).
--- Both are autocommit statements, as the engine sends them. The claimed ids and tokens
+-- Both are autocommit statements, prepared (pgbench -M prepared), as the engine sends them; the
+-- channel and batch size are literals, as in DeliveryStore's statements. The claimed ids and tokens
 -- travel back as arrays, as the engine's completion passes them.
 WITH claimable AS (
     SELECT id
