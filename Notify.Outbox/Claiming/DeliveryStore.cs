@@ -12,11 +12,11 @@ namespace Notify.Outbox.Claiming;
 /// claims skip rows another worker has locked, and every write re-checks the token.
 /// </summary>
 /// <remarks>
-/// These statements run for every batch, so they are prepared (once per pooled connection)
-/// and name the channel and the batch size as literals rather than parameters: PostgreSQL
-/// then picks the channel's partition when it plans, a generic plan is as good as a custom
-/// one, and after a few runs a claim or a completion is not planned at all. Planning the
-/// claim and the completion cost about as much as executing them for a batch of 100.
+/// The statements name the channel and the batch size as literals rather than parameters:
+/// PostgreSQL then picks the channel's partition when it plans. The claim, which runs for
+/// every batch with the same shape, is also prepared (once per pooled connection): its
+/// generic plan is as good as a custom one, so after a few runs it is not planned at all
+/// (planning it cost about a third of executing it for a batch of 100).
 /// </remarks>
 public sealed class DeliveryStore(NpgsqlDataSource dataSource)
 {
@@ -170,8 +170,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             return new HashSet<Guid>();
         }
         var attempts = completions.SelectMany(c => c.Attempts, (c, a) => (c.Id, c.LeaseToken, Attempt: a)).ToList();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(Statement(CompleteSql, channel), connection);
+        // Not prepared: a generic plan cannot see how many rows the arrays hold, and with
+        // statistics that show few SENDING rows it drove the update from the lease index and
+        // re-read the arrays once per leased row (50 ms for 100 rows instead of 2). Planned
+        // with the arrays in hand it looks the rows up by key.
+        await using var command = dataSource.CreateCommand(Statement(CompleteSql, channel));
         var p = command.Parameters;
         p.AddWithValue("ids", completions.Select(c => c.Id).ToArray());
         p.AddWithValue("tokens", completions.Select(c => c.LeaseToken).ToArray());
@@ -198,7 +201,6 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         var suppressions = completions.Where(c => c.SuppressReason is not null).ToList();
         p.AddWithValue("s_ids", suppressions.Select(c => c.Id).ToArray());
         p.AddWithValue("s_reasons", suppressions.Select(c => c.SuppressReason!).ToArray());
-        await command.PrepareAsync(cancellationToken);
 
         var written = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

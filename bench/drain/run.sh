@@ -115,7 +115,7 @@ if [ "${SERVERS_ONLY:-0}" = 1 ]; then
   # For working on one system by hand: keep the servers up and say how to reach them.
   env | grep -E '^(DRAIN_|PGPASSWORD=)' | sed 's/^/export /' >"${SERVERS_ENV:-$work/env}"
   log "servers up; environment in ${SERVERS_ENV:-$work/env} (source it, then: node bench/drain/peers/drain.mjs --system ...). Ctrl-C stops them."
-  while true; do sleep 3600; done
+  while true; do sleep 3600 & wait $!; done
 fi
 
 drains="$work/drains.jsonl"
