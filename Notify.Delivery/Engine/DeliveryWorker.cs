@@ -85,6 +85,12 @@ public sealed partial class DeliveryWorker(
                     continue;
                 }
                 open.Enqueue(await DispatchAsync(claimed, slots, stoppingToken));
+                if (claimed.Count < _options.BatchSize)
+                {
+                    // The claim took everything that was due: rather than ask again at once
+                    // (and mostly find nothing), wait for the next commit's wake-up or the poll.
+                    await WaitForWorkAsync(stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -36,7 +36,7 @@ internal static class Enqueuer
         await using var writer = NewWriter(dataSource);
         var started = Stopwatch.GetTimestamp();
         var next = -1;
-        var runid = Guid.NewGuid().ToString("N")[..8];
+        var runid = "drain-" + Guid.NewGuid().ToString("N")[..8];
         var callers = Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -75,7 +75,7 @@ internal static class Enqueuer
             var due = (int)(Stopwatch.GetElapsedTime(started).TotalSeconds * rate);
             if (due > written)
             {
-                var batch = Enumerable.Range(written, due - written).Select(i => Notification(runid, i)).ToList();
+                var batch = Enumerable.Range(written, due - written).Select(i => Notification("feed-" + runid, i)).ToList();
                 written = due;
                 await slots.WaitAsync();
                 inFlight.Add(Task.Run(async () =>
@@ -113,7 +113,7 @@ internal static class Enqueuer
     {
         var id = UuidV7.NewNotificationId();
         var delivery = new NewDelivery(UuidV7.DeliveryId(id, 0), ChannelNames.Email, $"user{i}@example.com", null, null, MaxAttempts: 5);
-        return new NewNotification(id, TenantId, $"drain-{runid}-{i}", RequestHash: [0x42], null, null, null, Content,
+        return new NewNotification(id, TenantId, $"{runid}-{i}", RequestHash: [0x42], null, null, null, Content,
             Priority: 1, null, null, null, null, null, null, [delivery]);
     }
 }
