@@ -1,10 +1,11 @@
-// The push channel process. Until the delivery engine lands (issue 3) it only joins the
-// topology: it starts, checks its database and Redis, and answers its health endpoints.
+using Notify.Push;
+
+// The push channel process: the shared delivery engine with FCM (Android and FCM tokens) and
+// APNs (Apple device tokens) as its providers, chosen by each delivery's platform.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("notifydb");
-builder.AddRedisClient("redis");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 

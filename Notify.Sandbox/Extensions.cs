@@ -1,6 +1,7 @@
 using Notify.Sandbox.Control;
 using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
+using Notify.Sandbox.Providers.Apns;
 using Notify.Sandbox.Providers.Fcm;
 using Notify.Sandbox.Providers.SendGrid;
 using Notify.Sandbox.Providers.Twilio;
@@ -31,6 +32,9 @@ public static class Extensions
         builder.Services.AddSingleton<WhatsAppErrors>();
         builder.Services.AddSingleton<FcmErrors>();
         builder.Services.AddSingleton<FcmTokens>();
+        builder.Services.AddSingleton<FcmAssertions>();
+        builder.Services.AddSingleton<ApnsErrors>();
+        builder.Services.AddSingleton<ApnsProviderTokens>();
         return builder;
     }
 
@@ -42,6 +46,7 @@ public static class Extensions
         providers.MapTwilio();
         providers.MapWhatsApp();
         providers.MapFcm();
+        providers.MapApns();
         return app;
     }
 }

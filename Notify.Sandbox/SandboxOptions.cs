@@ -10,7 +10,7 @@ public sealed class SandboxOptions
     /// <summary>Chooses where in the fault cycle each provider starts, so a run is reproducible (see <see cref="FaultInjector"/>).</summary>
     public int Seed { get; set; }
 
-    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>).</summary>
+    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>, <c>apns</c>).</summary>
     public Dictionary<string, FaultSettings> Faults { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public SendGridOptions SendGrid { get; set; } = new();
@@ -20,6 +20,8 @@ public sealed class SandboxOptions
     public WhatsAppOptions WhatsApp { get; set; } = new();
 
     public FcmOptions Fcm { get; set; } = new();
+
+    public ApnsOptions Apns { get; set; } = new();
 }
 
 public sealed class SendGridOptions
@@ -41,10 +43,68 @@ public sealed class WhatsAppOptions
 {
     /// <summary>Access tokens accepted as <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     public List<string> AccessTokens { get; set; } = [];
+
+    /// <summary>
+    /// The approved templates, by name, as Meta's template registry would hold them: sends of
+    /// another name or language answer 132001, a wrong number of body parameters 132000.
+    /// Empty: every template is accepted.
+    /// </summary>
+    public Dictionary<string, WhatsAppTemplate> Templates { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Magic recipients (the number's digits) that always fail with a Graph error code, like
+    /// Twilio's test numbers. Configuration adds to these defaults.
+    /// </summary>
+    public Dictionary<string, int> RecipientErrors { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["14155551026"] = 131026, // message undeliverable
+        ["14155551047"] = 131047, // re-engagement: outside the 24-hour window
+        ["14155551048"] = 131048, // spam rate limit
+        ["14155551050"] = 131050, // the user stopped marketing messages
+        ["14155551056"] = 131056, // pair rate limit
+        ["14155550429"] = 130429, // throughput reached (429 with Retry-After)
+    };
+}
+
+/// <summary>One approved template: the languages it exists in and how many body parameters it takes.</summary>
+public sealed class WhatsAppTemplate
+{
+    public List<string> Languages { get; set; } = [];
+
+    public int BodyParameters { get; set; }
 }
 
 public sealed class FcmOptions
 {
     /// <summary>Lifetime of the access tokens the sandbox's <c>POST /token</c> issues.</summary>
     public int TokenLifetimeSeconds { get; set; } = 3599;
+
+    /// <summary>
+    /// Service accounts by <c>client_email</c>, with the public half of their key (PEM). When any
+    /// are configured, <c>POST /token</c> checks each assertion as Google does: RS256 signature,
+    /// known issuer, FCM scope, token-endpoint audience, at most an hour of life. When none are,
+    /// any well-formed assertion is accepted.
+    /// </summary>
+    public Dictionary<string, string> ServiceAccounts { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ApnsOptions
+{
+    /// <summary>APNs auth keys by Key ID (the provider token's <c>kid</c>).</summary>
+    public Dictionary<string, ApnsKeyOptions> Keys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Apple's limit for a notification's JSON payload (VoIP aside).</summary>
+    public int MaxPayloadBytes { get; set; } = 4096;
+}
+
+public sealed class ApnsKeyOptions
+{
+    /// <summary>The team the key belongs to: the provider token's <c>iss</c> must name it.</summary>
+    public string TeamId { get; set; } = "";
+
+    /// <summary>The public half of the .p8 key (PEM, EC P-256).</summary>
+    public string PublicKeyPem { get; set; } = "";
+
+    /// <summary>Bundle ids this team may push to (<c>apns-topic</c>); empty allows any.</summary>
+    public List<string> Topics { get; set; } = [];
 }

@@ -1,10 +1,10 @@
-// The whatsapp channel process. Until the delivery engine lands (issue 3) it only joins the
-// topology: it starts, checks its database and Redis, and answers its health endpoints.
+using Notify.WhatsApp;
+
+// The WhatsApp channel process: the shared delivery engine with Meta's Cloud API as its provider.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("notifydb");
-builder.AddRedisClient("redis");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 

@@ -18,6 +18,8 @@ public sealed class ProviderCircuit
 {
     private readonly ResiliencePipeline<ProviderResult> _pipeline;
     private readonly CircuitBreakerStateProvider _state = new();
+    private readonly CircuitBreakerManualControl _control = new();
+    private int _succeededSinceReset;
     private readonly TimeProvider _time;
     private long _breakEndsAtTicks;
 
@@ -39,14 +41,36 @@ public sealed class ProviderCircuit
                     Volatile.Write(ref _breakEndsAtTicks, (time.GetUtcNow() + args.BreakDuration).UtcTicks);
                     return ValueTask.CompletedTask;
                 },
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
-                {
-                    { Exception: not null } => true,
-                    { Result.Outcome: ProviderOutcome.Retryable or ProviderOutcome.Credentials } => true,
-                    _ => false,
-                }),
+                ShouldHandle = args => IsFailureAsync(args.Outcome),
+                ManualControl = _control,
             })
             .Build();
+    }
+
+    /// <summary>
+    /// Whether a call counts as a failure. Polly's breaker opens on a failure ratio over a
+    /// sampling window, so one success minutes earlier would keep the ratio below 1.0 and the
+    /// circuit closed however long an outage lasts. To open after N failures <em>in a row</em>,
+    /// the first failure after a success clears the window (a manual close of a closed
+    /// circuit only resets its counts), leaving only the current streak in it.
+    /// </summary>
+    private async ValueTask<bool> IsFailureAsync(Outcome<ProviderResult> outcome)
+    {
+        var failed = outcome switch
+        {
+            { Exception: not null } => true,
+            { Result.Outcome: ProviderOutcome.Retryable or ProviderOutcome.Credentials } => true,
+            _ => false,
+        };
+        if (!failed)
+        {
+            Volatile.Write(ref _succeededSinceReset, 1);
+        }
+        else if (Interlocked.Exchange(ref _succeededSinceReset, 0) == 1 && _state.CircuitState == CircuitState.Closed)
+        {
+            await _control.CloseAsync();
+        }
+        return failed;
     }
 
     /// <summary>
@@ -75,12 +99,36 @@ public sealed class ProviderCircuit
         try
         {
             return await _pipeline.ExecuteAsync(
-                static async (state, token) => await state.provider.SendAsync(state.delivery, state.content, token),
+                static async (state, token) => await SendThroughAsync(state.provider, state.delivery, state.content, token),
                 (provider, delivery, content), cancellationToken);
         }
         catch (BrokenCircuitException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Calls the provider. An HTTP client's own resilience layer (a standard handler's
+    /// breaker or attempt timeout) surfaces as Polly exceptions; they are the provider being
+    /// unwell, not this circuit refusing the call, so they become retryable answers here.
+    /// </summary>
+    private static async ValueTask<ProviderResult> SendThroughAsync(IDeliveryProvider provider, ClaimedDelivery delivery,
+        Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await provider.SendAsync(delivery, content, cancellationToken);
+        }
+        catch (BrokenCircuitException)
+        {
+            return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "HTTP_CIRCUIT_OPEN",
+                ErrorMessage: $"The HTTP client's circuit for {provider.Name} is open.");
+        }
+        catch (Polly.Timeout.TimeoutRejectedException)
+        {
+            return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "TIMEOUT",
+                ErrorMessage: $"The HTTP client timed out calling {provider.Name}.");
         }
     }
 }

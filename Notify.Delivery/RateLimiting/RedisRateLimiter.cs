@@ -9,8 +9,10 @@ namespace Notify.Delivery.RateLimiting;
 /// sender holds the GCRA state, updated by one atomic script (Redis's own clock, so replicas'
 /// clocks do not matter). If Redis cannot be reached, each process keeps sending under its
 /// share of the limit (limit ÷ replicas), says so once in the log and in
-/// <see cref="UsingFallback"/>, and goes back to Redis as soon as it answers again; the keys
-/// then simply continue from Redis's state (the fallback period is not replayed into them).
+/// <see cref="UsingFallback"/>, and goes back to Redis as soon as it answers again. Then it
+/// reconciles: each key it used meanwhile is moved in Redis to at least this process's own
+/// state, so sends made during the outage still count and a Redis that lost its keys (a
+/// restart) does not grant a second full burst on top of them.
 /// </summary>
 public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int replicas, TimeProvider time, ILogger<RedisRateLimiter> logger)
 {
@@ -49,12 +51,14 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int r
         }
         try
         {
-            var result = await redis.GetDatabase().ScriptEvaluateAsync(Prepared,
-                new { key = (RedisKey)("notify:rate:" + key), interval = intervalMs, burst = limit.Burst });
-            if (Interlocked.Exchange(ref _fallback, 0) == 1)
+            if (Volatile.Read(ref _fallback) == 1)
             {
+                await ReconcileAsync();
+                Interlocked.Exchange(ref _fallback, 0);
                 LogRedisBack(logger);
             }
+            var result = await redis.GetDatabase().ScriptEvaluateAsync(Prepared,
+                new { key = (RedisKey)("notify:rate:" + key), interval = intervalMs, burst = limit.Burst });
             var retryAfterMs = (long)result;
             return retryAfterMs == 0 ? RateLimitDecision.Allow : new RateLimitDecision(false, TimeSpan.FromMilliseconds(retryAfterMs));
         }
@@ -102,6 +106,36 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int r
         {
             // The local pause above still holds this process back.
         }
+    }
+
+    // Moves a key's theoretical arrival time up to this process's (never back): Redis's
+    // clock and ours are on one host or NTP-synchronised, well within a send interval.
+    private const string ReconcileScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local tat = tonumber(redis.call('GET', @key) or 0)
+        local theirs = tonumber(@tat)
+        if theirs > tat and theirs > now then
+            redis.call('SET', @key, theirs, 'PX', theirs - now + 1000)
+        end
+        return 0
+        """;
+
+    private static readonly LuaScript PreparedReconcile = LuaScript.Prepare(ReconcileScript);
+
+    /// <summary>Writes what this process sent while Redis was away into the shared keys.</summary>
+    private async Task ReconcileAsync()
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var database = redis.GetDatabase();
+        foreach (var (key, tat) in _localTat)
+        {
+            if (tat > now)
+            {
+                await database.ScriptEvaluateAsync(PreparedReconcile, new { key = (RedisKey)("notify:rate:" + key), tat });
+            }
+        }
+        _localTat.Clear();
     }
 
     private RateLimitDecision Fallback(string key, RateLimit limit, string reason)

@@ -7,8 +7,9 @@ public static class ProviderNames
     public const string Twilio = "twilio";
     public const string WhatsApp = "whatsapp";
     public const string Fcm = "fcm";
+    public const string Apns = "apns";
 
-    public static readonly IReadOnlyList<string> All = [SendGrid, Twilio, WhatsApp, Fcm];
+    public static readonly IReadOnlyList<string> All = [SendGrid, Twilio, WhatsApp, Fcm, Apns];
 
     public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
 }

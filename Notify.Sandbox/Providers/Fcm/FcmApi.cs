@@ -6,7 +6,7 @@ namespace Notify.Sandbox.Providers.Fcm;
 
 /// <summary>
 /// FCM HTTP v1 (<c>POST /v1/projects/{project}/messages:send</c>) and a stand-in for Google's OAuth
-/// token endpoint (<c>POST /token</c>, JWT-bearer grant; the assertion's signature is not checked).
+/// token endpoint (<c>POST /token</c>, JWT-bearer grant; the assertion is checked by <see cref="FcmAssertions"/>).
 /// The delivery id is <c>message.data.delivery_id</c>, else the <c>X-Notify-Delivery-Id</c> header.
 /// </summary>
 public static class FcmApi
@@ -20,16 +20,16 @@ public static class FcmApi
         return routes;
     }
 
-    private static async Task<IResult> IssueTokenAsync(HttpRequest request, FcmTokens tokens)
+    private static async Task<IResult> IssueTokenAsync(HttpRequest request, FcmTokens tokens, FcmAssertions assertions)
     {
         var form = request.HasFormContentType ? await request.ReadFormAsync() : FormCollection.Empty;
         if (form["grant_type"] != JwtBearerGrant)
         {
             return Results.Json(new { error = "unsupported_grant_type", error_description = "Invalid grant_type: " + form["grant_type"] }, statusCode: 400);
         }
-        if (!IsWellFormedJwt(form["assertion"].ToString()))
+        if (assertions.Check(form["assertion"].ToString()) is { } refused)
         {
-            return Results.Json(new { error = "invalid_grant", error_description = "Invalid JWT: the assertion is not a well-formed JWT." }, statusCode: 400);
+            return Results.Json(new { error = refused.Error, error_description = refused.Description }, statusCode: 400);
         }
         return Results.Json(new { access_token = tokens.Issue(), expires_in = tokens.LifetimeSeconds, token_type = "Bearer" });
     }
@@ -89,25 +89,5 @@ public static class FcmApi
             return "Invalid value at 'message.data': every value must be a string.";
         }
         return Encoding.UTF8.GetByteCount(message.GetRawText()) > 4096 ? "Request contains an invalid argument: message is too big." : null;
-    }
-
-    private static bool IsWellFormedJwt(string assertion)
-    {
-        var parts = assertion.Split('.');
-        if (parts.Length != 3 || parts.Any(p => p.Length == 0))
-        {
-            return false;
-        }
-        try
-        {
-            var header = parts[0].Replace('-', '+').Replace('_', '/');
-            header = header.PadRight(header.Length + (4 - header.Length % 4) % 4, '=');
-            using var json = JsonDocument.Parse(Convert.FromBase64String(header));
-            return json.RootElement.TryGetProperty("alg", out _);
-        }
-        catch (Exception e) when (e is FormatException or JsonException)
-        {
-            return false;
-        }
     }
 }

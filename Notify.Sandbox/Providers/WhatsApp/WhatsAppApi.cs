@@ -8,7 +8,8 @@ namespace Notify.Sandbox.Providers.WhatsApp;
 /// <summary>
 /// WhatsApp Cloud API send (<c>POST /{version}/{phone-number-id}/messages</c>). The delivery id is
 /// <c>biz_opaque_callback_data</c> (Meta echoes it in status webhooks), else the
-/// <c>X-Notify-Delivery-Id</c> header.
+/// <c>X-Notify-Delivery-Id</c> header. Templates are checked against the configured registry
+/// (132001, 132000); magic recipients fail with their configured Graph error code.
 /// </summary>
 public static class WhatsAppApi
 {
@@ -41,10 +42,19 @@ public static class WhatsAppApi
         {
             return gate.Reject(provider, 400, "code 100", WhatsAppErrors.InvalidParameter(problem));
         }
+        var whatsApp = options.Value.WhatsApp;
+        if (String(body, "type") == "template" && TemplateRegistry.Check(body.GetProperty("template"), whatsApp.Templates) is { } templateError)
+        {
+            return RejectWith(gate, templateError);
+        }
         var to = body.GetProperty("to").GetString()!;
         if (gate.IsInvalidRecipient(provider, to))
         {
-            return gate.Reject(provider, 400, "code 131026", WhatsAppErrors.Body(400, 131026, "(#131026) Message undeliverable", "Message failed to send because the recipient cannot receive it."));
+            return RejectWith(gate, 131026);
+        }
+        if (whatsApp.RecipientErrors.TryGetValue(to.TrimStart('+'), out var magicError))
+        {
+            return RejectWith(gate, magicError);
         }
 
         var id = "wamid." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
@@ -60,6 +70,9 @@ public static class WhatsAppApi
             messages = new[] { message },
         });
     }
+
+    private static IResult RejectWith(ProviderGate gate, int code)
+        => gate.Reject(ProviderNames.WhatsApp, WhatsAppErrors.StatusOf(code), $"code {code}", WhatsAppErrors.ForCode(code));
 
     private static string? Validate(JsonElement body)
     {

@@ -306,6 +306,29 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
             "SELECT s.reason FROM notify.suppressions s JOIN notify.deliveries d ON d.tenant_id = s.tenant_id AND d.channel = s.channel AND d.recipient = s.address WHERE d.id = @id", id));
     }
 
+    [Fact]
+    public async Task Deliveries_held_by_a_crashed_worker_are_reaped_and_delivered_by_another()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await _database.SeedAsync(ChannelNames.Sms, $"+1415555{i:D4}"));
+        }
+        // A worker claims them and dies before sending: its lease runs out.
+        var crashed = await new DeliveryStore(_database.DataSource).ClaimAsync(ChannelNames.Sms, "crashed-worker", 10, TimeSpan.FromMilliseconds(300), default);
+        Assert.Equal(5, crashed.Count);
+        var provider = new ScriptedProvider();
+
+        await using (await StartAsync(provider, "worker-b"))
+        {
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == 5);
+        }
+
+        Assert.All(ids, id => Assert.Equal(1, provider.Calls[id]));
+        // The lost claim counts as an attempt (the provider may have had it), recorded as LOCK_EXPIRED.
+        Assert.Equal(5, await CountAsync("attempt_count = 2 AND locked_by IS NULL"));
+    }
+
     private RedisRateLimiter Limiter(StackExchange.Redis.IConnectionMultiplexer redis)
         => new(redis, replicas: 2, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 

@@ -78,6 +78,42 @@ public sealed class RedisRateLimiterTests(InfrastructureFixture infrastructure)
         Assert.Equal(5, allowed);
     }
 
+    [Fact]
+    public async Task Sends_made_while_redis_was_away_still_count_when_it_returns()
+    {
+        await using var server = await Notify.Hosting.Servers.RedisServer.StartAsync(new()
+        {
+            Directory = Path.Combine(Path.GetTempPath(), "notify-redis-outage-" + Guid.NewGuid().ToString("N")[..8]),
+            Persistent = false,
+            Name = "outage-redis",
+        });
+        await using var redis = await ConnectAsync($"{server.ConnectionString},connectTimeout=500,syncTimeout=500");
+        var limiter = Limiter(redis);
+        var key = NewKey();
+        Assert.True((await limiter.AcquireAsync(NewKey(), OnePerSecondBurstFive)).Allowed);
+
+        await server.StopAsync();
+        var duringOutage = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            duringOutage += (await limiter.AcquireAsync(key, OnePerSecondBurstFive)).Allowed ? 1 : 0;
+        }
+        Assert.True(limiter.UsingFallback);
+
+        await server.RestartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!redis.IsConnected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        var afterReturn = await limiter.AcquireAsync(key, OnePerSecondBurstFive);
+
+        // The burst was spent during the outage; a Redis that came back empty must not grant another.
+        Assert.Equal(5, duringOutage);
+        Assert.False(limiter.UsingFallback);
+        Assert.False(afterReturn.Allowed);
+    }
+
     private static RedisRateLimiter Limiter(IConnectionMultiplexer redis, int replicas = 1)
         => new(redis, replicas, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 

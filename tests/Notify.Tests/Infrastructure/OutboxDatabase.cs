@@ -33,14 +33,17 @@ public sealed class OutboxDatabase : IAsyncDisposable
     public static async Task<OutboxDatabase> CreateAsync(InfrastructureFixture infrastructure)
         => new(NpgsqlDataSource.Create(await infrastructure.CreateDatabaseAsync()));
 
-    /// <summary>Writes one notification with one delivery, as the ingress would, and returns the delivery's id.</summary>
+    /// <summary>
+    /// Writes one notification with one delivery, as the ingress would, and returns the
+    /// delivery's id. Inline content for every channel unless <paramref name="content"/> is given.
+    /// </summary>
     public async Task<Guid> SeedAsync(string channel, string recipient = "someone@example.com", short priority = 0,
-        DateTime? sendAt = null, DateTime? expiresAt = null, int maxAttempts = 4)
+        DateTime? sendAt = null, DateTime? expiresAt = null, int maxAttempts = 4, Notify.Grpc.V1.Content? content = null)
     {
         var notificationId = UuidV7.NewNotificationId();
         var delivery = new NewDelivery(UuidV7.DeliveryId(notificationId, 0), channel, recipient, null, null, maxAttempts);
         var outcome = (await _writer.WriteAsync([new NewNotification(notificationId, TenantId, Guid.NewGuid().ToString(), [1, 2, 3],
-            null, null, null, AnyContent, priority, sendAt, expiresAt, null, null, null, null, [delivery])], default))[0];
+            null, null, null, content is null ? AnyContent : Google.Protobuf.MessageExtensions.ToByteArray(content), priority, sendAt, expiresAt, null, null, null, null, [delivery])], default))[0];
         Assert.IsType<Accepted>(outcome);
         return delivery.Id;
     }

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
+using Notify.Push.Tokens;
 
 namespace Notify.Tests.Sandbox;
 
 public sealed class FcmTests(SandboxFixture sandbox) : SandboxTests(sandbox)
 {
-    // header {"alg":"RS256","typ":"JWT"}; the sandbox checks the form, not the signature.
-    private const string Assertion = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzYUBwLmlhbS5nc2VydmljZWFjY291bnQuY29tIn0.c2ln";
+    private string Assertion => SignedAssertion();
 
     [Fact]
     public async Task A_token_from_the_sandbox_sends_a_message_that_is_recorded()
@@ -33,6 +34,26 @@ public sealed class FcmTests(SandboxFixture sandbox) : SandboxTests(sandbox)
 
         Assert.Equal("invalid_grant", (await JsonAsync(malformed)).GetProperty("error").GetString());
         Assert.Equal("unsupported_grant_type", (await JsonAsync(wrongGrant)).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task An_assertion_is_checked_as_Google_checks_it()
+    {
+        using var otherKey = RSA.Create(2048);
+        var now = Sandbox.Clock.GetUtcNow().ToUnixTimeSeconds();
+
+        var wrongKey = await TokenErrorAsync(SignedAssertion(key: otherKey));
+        var unknownAccount = await TokenErrorAsync(SignedAssertion(issuer: "someone@else.iam.gserviceaccount.com"));
+        var longLived = await TokenErrorAsync(SignedAssertion(iat: now, exp: now + 7200));
+        var expired = await TokenErrorAsync(SignedAssertion(iat: now - 7200, exp: now - 3600));
+        var otherScope = await TokenErrorAsync(SignedAssertion(scope: "https://www.googleapis.com/auth/userinfo.email"));
+
+        Assert.Equal(("invalid_grant", "Invalid JWT Signature."), wrongKey);
+        Assert.Equal(("invalid_grant", "Invalid grant: account not found"), unknownAccount);
+        Assert.Equal("invalid_grant", longLived.Error);
+        Assert.Contains("short-lived", longLived.Description);
+        Assert.Equal("invalid_grant", expired.Error);
+        Assert.Equal("invalid_scope", otherScope.Error);
     }
 
     [Fact]
@@ -105,6 +126,32 @@ public sealed class FcmTests(SandboxFixture sandbox) : SandboxTests(sandbox)
         Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
         Assert.True(body.GetProperty("expires_in").GetInt32() > 0);
         return body.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>A JWT-bearer assertion as a service account signs it (RS256), with one thing changed on request.</summary>
+    private string SignedAssertion(RSA? key = null, string issuer = SandboxFixture.FcmServiceAccount, long? iat = null, long? exp = null,
+        string scope = "https://www.googleapis.com/auth/firebase.messaging")
+    {
+        var now = Sandbox.Clock.GetUtcNow().ToUnixTimeSeconds();
+        return CompactJwt.Create(
+            new Dictionary<string, object> { ["alg"] = "RS256", ["typ"] = "JWT" },
+            new Dictionary<string, object>
+            {
+                ["iss"] = issuer,
+                ["scope"] = scope,
+                ["aud"] = "http://localhost/token",
+                ["iat"] = iat ?? now,
+                ["exp"] = exp ?? now + 3600,
+            },
+            data => (key ?? Sandbox.FcmKey).SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    }
+
+    private async Task<(string Error, string Description)> TokenErrorAsync(string assertion)
+    {
+        var response = await Sandbox.Client.PostAsync("/token", Form("urn:ietf:params:oauth:grant-type:jwt-bearer", assertion));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await JsonAsync(response);
+        return (body.GetProperty("error").GetString()!, body.GetProperty("error_description").GetString()!);
     }
 
     private static FormUrlEncodedContent Form(string grant, string assertion) =>

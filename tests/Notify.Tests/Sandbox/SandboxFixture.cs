@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -20,6 +21,10 @@ public sealed class SandboxFixture : IAsyncDisposable
     public const string TwilioSid = "AC0123456789abcdef0123456789abcdef";
     public const string TwilioToken = "twilio-test-token";
     public const string WhatsAppToken = "whatsapp-test-token";
+    public const string FcmServiceAccount = "sandbox-test@notify-test.iam.gserviceaccount.com";
+    public const string ApnsKeyId = "TESTKEY001";
+    public const string ApnsTeamId = "TESTTEAM01";
+    public const string ApnsTopic = "com.example.notify";
 
     private readonly WebApplicationFactory<global::Notify.Sandbox.SandboxEntryPoint> _factory;
 
@@ -32,6 +37,10 @@ public sealed class SandboxFixture : IAsyncDisposable
             host.UseSetting("Sandbox:SendGrid:ApiKeys:0", SendGridKey);
             host.UseSetting($"Sandbox:Twilio:Accounts:{TwilioSid}", TwilioToken);
             host.UseSetting("Sandbox:WhatsApp:AccessTokens:0", WhatsAppToken);
+            host.UseSetting($"Sandbox:Fcm:ServiceAccounts:{FcmServiceAccount}", FcmKey.ExportSubjectPublicKeyInfoPem());
+            host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:TeamId", ApnsTeamId);
+            host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:PublicKeyPem", ApnsKey.ExportSubjectPublicKeyInfoPem());
+            host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:Topics:0", ApnsTopic);
             host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
         Client = _factory.CreateClient();
@@ -39,11 +48,20 @@ public sealed class SandboxFixture : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The test service account's key: the sandbox knows its public half (<see cref="FcmServiceAccount"/>).</summary>
+    public RSA FcmKey { get; } = RSA.Create(2048);
+
+    /// <summary>The test APNs auth key (<see cref="ApnsKeyId"/> of team <see cref="ApnsTeamId"/>).</summary>
+    public ECDsa ApnsKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
     public CapturedLogs Logs { get; } = new();
 
     public HttpClient Client { get; }
 
     public HttpClient CreateClient() => _factory.CreateClient();
+
+    /// <summary>A handler that reaches the in-process sandbox, for clients built by the code under test.</summary>
+    public HttpMessageHandler CreateHandler() => _factory.Server.CreateHandler();
 
     public async Task ResetAsync() => (await Client.PostAsync("/sandbox/reset", null)).EnsureSuccessStatusCode();
 
@@ -75,6 +93,8 @@ public sealed class SandboxFixture : IAsyncDisposable
     {
         Client.Dispose();
         await _factory.DisposeAsync();
+        FcmKey.Dispose();
+        ApnsKey.Dispose();
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class WhatsAppTests(SandboxFixture sandbox) : SandboxTests(sandbox
         var template = """
             {"messaging_product":"whatsapp","to":"15551234567","type":"template",
              "template":{"name":"order_update_v1","language":{"code":"en_US"},
-               "components":[{"type":"body","parameters":[{"type":"text","text":"Alex"}]}]}}
+               "components":[{"type":"body","parameters":[{"type":"text","text":"Alex"},{"type":"text","text":"A123"}]}]}}
             """;
 
         var response = await SendAsync(template, deliveryIdHeader: deliveryId);
@@ -96,6 +96,69 @@ public sealed class WhatsAppTests(SandboxFixture sandbox) : SandboxTests(sandbox
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(131026, (await JsonAsync(response)).GetProperty("error").GetProperty("code").GetInt32());
         Assert.Empty(await Sandbox.MessagesAsync("whatsapp"));
+    }
+
+    [Theory]
+    [InlineData("no_such_template", "en_US", 2)]
+    [InlineData("order_update_v1", "fr", 2)]
+    public async Task A_template_that_is_not_approved_in_that_language_is_code_132001(string name, string language, int parameters)
+    {
+        var response = await SendAsync(Template("15551234567", name, language, parameters));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(132001, (await JsonAsync(response)).GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Empty(await Sandbox.MessagesAsync("whatsapp"));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task A_template_with_the_wrong_number_of_body_parameters_is_code_132000(int parameters)
+    {
+        var response = await SendAsync(Template("15551234567", "order_update_v1", "de", parameters));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(132000, (await JsonAsync(response)).GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_template_without_parameters_is_accepted_when_it_takes_none()
+    {
+        var response = await SendAsync(Template("15551234567", "hello_world", "en_US", 0));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("14155551026", 400, 131026)]
+    [InlineData("+14155551047", 400, 131047)]
+    [InlineData("14155551050", 400, 131050)]
+    [InlineData("14155551056", 400, 131056)]
+    [InlineData("14155550429", 429, 130429)]
+    public async Task Magic_recipients_fail_with_their_graph_error_code(string to, int status, int code)
+    {
+        var response = await SendAsync(Text(to, NewDeliveryId()));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var error = (await JsonAsync(response)).GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetInt32());
+        Assert.StartsWith($"(#{code})", error.GetProperty("message").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("fbtrace_id").GetString()));
+        Assert.Empty(await Sandbox.MessagesAsync("whatsapp"));
+        if (status == 429)
+        {
+            Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        }
+    }
+
+    private static string Template(string to, string name, string language, int parameters)
+    {
+        var values = string.Join(",", Enumerable.Range(1, parameters).Select(i => $$"""{"type":"text","text":"p{{i}}"}"""));
+        var components = parameters == 0 ? "" : $$""","components":[{"type":"body","parameters":[{{values}}]}]""";
+        return $$$"""
+            {"messaging_product":"whatsapp","to":"{{{to}}}","type":"template",
+             "template":{"name":"{{{name}}}","language":{"code":"{{{language}}}"}{{{components}}}}}
+            """;
     }
 
     private static string Text(string to, string deliveryId) => $$"""
