@@ -22,7 +22,15 @@ internal static class DrainHost
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DrainProbe>();
-        builder.Services.AddHttpClient(SendGridPostProvider.ClientName);
+        var client = builder.Services.AddHttpClient(SendGridPostProvider.ClientName);
+        if (builder.Configuration.GetValue<bool>("Drain:WithoutHttpResilience"))
+        {
+            // Experiment only: the provider client without the service defaults' resilience
+            // handler, to see what that handler costs per call. Channel processes keep it.
+#pragma warning disable EXTEXP0001 // experimental API; only this opt-in experiment uses it
+            client.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        }
 
         // No provider rate limit: the benchmark measures how fast the engine drains.
         if (builder.Configuration["Drain:Provider"] == "sendgrid")

@@ -44,8 +44,8 @@ fi
 log "installing the peers (npm ci)"
 (cd "$here/peers" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 log "building Notify.DrainBench and Notify.Sandbox (Release)"
-dotnet build "$repo/bench/Notify.DrainBench/Notify.DrainBench.csproj" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
-dotnet build "$repo/Notify.Sandbox/Notify.Sandbox.csproj" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
+dotnet build "$repo/bench/Notify.DrainBench/Notify.DrainBench.csproj" -c Release -nologo -clp:ErrorsOnly -v q >&2
+dotnet build "$repo/Notify.Sandbox/Notify.Sandbox.csproj" -c Release -nologo -clp:ErrorsOnly -v q >&2
 drain_dll="$repo/bench/Notify.DrainBench/bin/Release/net10.0/Notify.DrainBench.dll"
 sandbox_dir="$repo/Notify.Sandbox/bin/Release/net10.0"
 
