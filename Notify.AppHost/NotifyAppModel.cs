@@ -41,11 +41,12 @@ public static class NotifyAppModel
             .WithReplicas(options.IngressReplicas)
             .WithHttpHealthCheck("/health");                // the ingress runs the migrations
 
-        // Speaks SendGrid's, Twilio's, WhatsApp's, FCM's and APNs' wire protocols: the channels'
-        // default provider, so development and tests never reach a real one.
+        // Speaks SendGrid's, Twilio's, WhatsApp's, FCM's and APNs' wire protocols, and SMTP on its
+        // own port: the channels' default provider, so development and tests never reach a real one.
         var sandbox = builder.AddProject("sandbox", "../Notify.Sandbox/Notify.Sandbox.csproj")
             .WithHttpEndpoint("http")
             .WithHttp2Endpoint("apns")                      // APNs is HTTP/2 only: h2c, services__sandbox__apns__0
+            .WithTcpEndpoint("smtp", env: "Sandbox__Smtp__Port")   // services__sandbox__smtp__0=smtp://…
             .WithHttpHealthCheck("/health");
         foreach (var (name, value) in options.SandboxEnvironment)
         {

@@ -73,7 +73,7 @@ public sealed partial class LocalApp
 
         var endpoints = Projects.ToDictionary(p => p, p => Enumerable.Range(0, p.Replicas)
             .Select(_ => (IReadOnlyDictionary<string, Uri>)p.Endpoints.ToDictionary(
-                e => e.Name, _ => new Uri($"http://127.0.0.1:{NextPort()}")))
+                e => e.Name, e => new Uri($"{e.Scheme}://127.0.0.1:{NextPort()}")))
             .ToList());
 
         foreach (var project in Projects)

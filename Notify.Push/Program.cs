@@ -4,7 +4,7 @@ using Notify.Push;
 // APNs (Apple device tokens) as its providers, chosen by each delivery's platform.
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults().WithoutHttpResilience();   // the delivery engine owns timeouts, retries and circuits
 builder.AddApplicationServices();
 
 var app = builder.Build();

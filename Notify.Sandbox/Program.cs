@@ -4,7 +4,8 @@ namespace Notify.Sandbox;
 
 /// <summary>
 /// The provider sandbox: one process that speaks SendGrid's, Twilio's, WhatsApp Cloud API's and
-/// FCM's and APNs' wire protocols, records what arrived and injects faults on request.
+/// FCM's and APNs' wire protocols, and SMTP on its own port, records what arrived and injects
+/// faults on request.
 /// </summary>
 internal static class Program
 {

@@ -17,4 +17,13 @@ internal static partial class SandboxLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Faults cleared for {Provider}")]
     public static partial void FaultsCleared(ILogger logger, string provider);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "SMTP server listening on {EndPoint}")]
+    public static partial void SmtpListening(ILogger logger, string endPoint);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "An SMTP session ended with an unexpected {Error}")]
+    public static partial void SmtpSessionFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The SMTP server could not accept a connection ({Error}); still listening")]
+    public static partial void SmtpAcceptFailed(ILogger logger, string error);
 }

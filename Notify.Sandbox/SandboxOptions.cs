@@ -10,7 +10,7 @@ public sealed class SandboxOptions
     /// <summary>Chooses where in the fault cycle each provider starts, so a run is reproducible (see <see cref="FaultInjector"/>).</summary>
     public int Seed { get; set; }
 
-    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>, <c>apns</c>).</summary>
+    /// <summary>Faults active at start, by provider name (<c>sendgrid</c>, <c>twilio</c>, <c>whatsapp</c>, <c>fcm</c>, <c>apns</c>, <c>webhook</c>, <c>smtp</c>).</summary>
     public Dictionary<string, FaultSettings> Faults { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public SendGridOptions SendGrid { get; set; } = new();
@@ -22,6 +22,10 @@ public sealed class SandboxOptions
     public FcmOptions Fcm { get; set; } = new();
 
     public ApnsOptions Apns { get; set; } = new();
+
+    public WebhookReceiverOptions Webhook { get; set; } = new();
+
+    public SmtpOptions Smtp { get; set; } = new();
 }
 
 public sealed class SendGridOptions
@@ -107,4 +111,46 @@ public sealed class ApnsKeyOptions
 
     /// <summary>Bundle ids this team may push to (<c>apns-topic</c>); empty allows any.</summary>
     public List<string> Topics { get; set; } = [];
+}
+
+public sealed class WebhookReceiverOptions
+{
+    /// <summary>
+    /// Standard Webhooks secrets (<c>whsec_…</c>) the receiver accepts signatures from; the
+    /// webhook process signs with the same ones in development.
+    /// </summary>
+    public List<string> SigningSecrets { get; set; } = [];
+
+    /// <summary>How far a <c>webhook-timestamp</c> may be from now, either way (the reference libraries' 5 minutes).</summary>
+    public int ToleranceSeconds { get; set; } = 300;
+
+    /// <summary>Bodies above this answer 413.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class SmtpOptions
+{
+    /// <summary>
+    /// The TCP port of the SMTP listener; unset means no SMTP server, 0 a free port (tests).
+    /// The AppHost passes the sandbox's <c>smtp</c> endpoint here (<c>Sandbox__Smtp__Port</c>).
+    /// </summary>
+    public int? Port { get; set; }
+
+    /// <summary>The address the listener binds; loopback, as every endpoint of the local topology.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>The name the server gives in its greeting and EHLO answer.</summary>
+    public string Hostname { get; set; } = "smtp.sandbox.notify.local";
+
+    /// <summary>
+    /// Accounts for <c>AUTH PLAIN</c> / <c>AUTH LOGIN</c>: password by user name. When any is
+    /// set a client must authenticate before <c>MAIL FROM</c>, as a submission server demands.
+    /// </summary>
+    public Dictionary<string, string> Users { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Messages above this are refused with 552 (advertised as EHLO <c>SIZE</c>).</summary>
+    public long MaxMessageBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>A connection silent this long is closed with 421, as servers do with idle clients.</summary>
+    public int IdleTimeoutSeconds { get; set; } = 300;
 }

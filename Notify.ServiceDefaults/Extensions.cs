@@ -37,6 +37,27 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// For channel processes: the delivery engine owns each provider call's timeout, its
+    /// retries (durable, in the outbox) and a circuit per provider, so the standard HTTP
+    /// resilience handler would only add a second, shorter timeout and a second breaker whose
+    /// exceptions hide what the provider answered. This takes it off every HTTP client.
+    /// </summary>
+    public static TBuilder WithoutHttpResilience<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.ConfigureHttpClientDefaults(http => http.ConfigureAdditionalHttpMessageHandlers(static (handlers, _) =>
+        {
+            for (var i = handlers.Count - 1; i >= 0; i--)
+            {
+                if (handlers[i] is Microsoft.Extensions.Http.Resilience.ResilienceHandler)
+                {
+                    handlers.RemoveAt(i);
+                }
+            }
+        }));
+        return builder;
+    }
+
     /// <summary>Telemetry and health checks, without the outgoing-HTTP defaults.</summary>
     public static TBuilder AddBasicServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

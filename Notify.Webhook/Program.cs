@@ -1,10 +1,11 @@
-// The webhook channel process. Until the delivery engine lands (issue 3) it only joins the
-// topology: it starts, checks its database and Redis, and answers its health endpoints.
+using Notify.Webhook;
+
+// The webhook channel process: the shared delivery engine posting signed webhooks to
+// tenants' endpoints through the SSRF guard.
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("notifydb");
-builder.AddRedisClient("redis");
+builder.AddServiceDefaults().WithoutHttpResilience();   // the delivery engine owns timeouts, retries and circuits
+builder.AddApplicationServices();
 
 var app = builder.Build();
 

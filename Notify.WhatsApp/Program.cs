@@ -3,7 +3,7 @@ using Notify.WhatsApp;
 // The WhatsApp channel process: the shared delivery engine with Meta's Cloud API as its provider.
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults().WithoutHttpResilience();   // the delivery engine owns timeouts, retries and circuits
 builder.AddApplicationServices();
 
 var app = builder.Build();

@@ -35,15 +35,15 @@ public sealed partial class DeliveryWorker(
     private readonly DeliveryWorkerOptions _options = options.Value;
     // In failover order: the first whose circuit is closed gets the call; a transient failure
     // moves on to the next within the same claim.
-    private readonly (IDeliveryProvider Provider, ProviderCircuit Circuit)[] _providers =
-        [.. providers.Select(p => (p, new ProviderCircuit(options.Value, time)))];
+    private readonly (IDeliveryProvider Provider, ProviderCircuits Circuits)[] _providers =
+        [.. providers.Select(p => (p, new ProviderCircuits(p.Name, options.Value, time)))];
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Random _jitter = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var observed = DeliveryMetrics.Observe(_options.Channel,
-            [.. _providers.Select(p => (p.Provider.Name, (Func<string>)(() => p.Circuit.State)))],
+            [.. _providers.Select(p => (p.Provider.Name, (Func<string>)(() => p.Circuits.ProviderWide.State)))],
             limiter is null ? null : () => limiter.UsingFallback);
         var listening = ListenAsync(stoppingToken);
         var reaping = ReapAsync(stoppingToken);
@@ -207,9 +207,9 @@ public sealed partial class DeliveryWorker(
     {
         get
         {
-            foreach (var (_, circuit) in _providers)
+            foreach (var (_, circuits) in _providers)
             {
-                if (!circuit.IsOpen)
+                if (!circuits.ProviderWide.IsOpen)
                 {
                     return false;
                 }
@@ -249,8 +249,9 @@ public sealed partial class DeliveryWorker(
         IDeliveryProvider? lastProvider = null;
         DeliveryCompletion? held = null;
         DateTime? circuitReopens = null;
-        foreach (var (provider, circuit) in _providers)
+        foreach (var (provider, circuits) in _providers)
         {
+            var circuit = circuits.For(provider.CircuitKey(delivery));
             if (!provider.Handles(delivery))
             {
                 continue;

@@ -22,6 +22,15 @@ public interface IDeliveryProvider
     string RateLimitKey(ClaimedDelivery delivery) => Name;
 
     /// <summary>
+    /// Which circuit breaker a delivery's calls count against. The default, the provider's
+    /// name, is one circuit for the provider (SendGrid is up or down for everyone); webhooks
+    /// return the endpoint, so one tenant's failing endpoint does not stop the others'.
+    /// Only provider-wide circuits stop the worker claiming; a delivery behind an open
+    /// keyed circuit is handed back until that circuit lets a probe through.
+    /// </summary>
+    string CircuitKey(ClaimedDelivery delivery) => Name;
+
+    /// <summary>
     /// Whether this provider serves the delivery at all (Push: FCM takes Android tokens,
     /// APNs Apple ones). Providers that do not are skipped, not failed over to.
     /// </summary>

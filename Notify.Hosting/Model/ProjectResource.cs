@@ -64,13 +64,25 @@ public sealed class ProjectResource(string name, string projectPath) : ILocalRes
 
     public ProjectResource WithHttp2Endpoint(string name = "grpc") => WithEndpoint(name, "Http2");
 
-    public ProjectResource WithEndpoint(string name, string protocols)
+    public ProjectResource WithEndpoint(string name, string protocols) => Add(new EndpointDefinition(name, protocols));
+
+    /// <summary>
+    /// A plain TCP port the project listens on itself (an SMTP server, say), not through
+    /// Kestrel. Its port is passed in <paramref name="env"/>; projects referencing this one get
+    /// <c>services__{resource}__{name}__0={scheme}://127.0.0.1:port</c> like any endpoint.
+    /// <paramref name="scheme"/> is the protocol spoken there and defaults to the endpoint's
+    /// name, so a client resolves it by scheme through service discovery (<c>smtp://sandbox</c>).
+    /// </summary>
+    public ProjectResource WithTcpEndpoint(string name, string env, string? scheme = null) =>
+        Add(new EndpointDefinition(name, "Tcp", scheme ?? name, env));
+
+    private ProjectResource Add(EndpointDefinition endpoint)
     {
-        if (_endpoints.Any(e => e.Name == name))
+        if (_endpoints.Any(e => e.Name == endpoint.Name))
         {
-            throw new ArgumentException($"'{Name}' already has an endpoint named '{name}'.", nameof(name));
+            throw new ArgumentException($"'{Name}' already has an endpoint named '{endpoint.Name}'.", nameof(endpoint));
         }
-        _endpoints.Add(new EndpointDefinition(name, protocols));
+        _endpoints.Add(endpoint);
         return this;
     }
 

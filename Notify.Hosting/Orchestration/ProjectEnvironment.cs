@@ -45,6 +45,15 @@ internal static class ProjectEnvironment
 
         foreach (var endpoint in project.Endpoints)
         {
+            if (!endpoint.IsHttp)
+            {
+                // Not Kestrel's: the project opens this socket itself on the port it is given.
+                if (endpoint.PortEnvironmentVariable is { } portVariable)
+                {
+                    env[portVariable] = endpoints[endpoint.Name].Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                continue;
+            }
             env[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoints[endpoint.Name].ToString().TrimEnd('/');
             env[$"Kestrel__Endpoints__{endpoint.Name}__Protocols"] = endpoint.Protocols;
         }

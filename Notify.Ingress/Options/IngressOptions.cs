@@ -9,8 +9,10 @@ public sealed class IngressOptions
     public const string SectionName = "Notify:Ingress";
 
     /// <summary>
-    /// Hosts that webhook URLs may address over plain http (the provider sandbox in
-    /// development). Empty in production: only https is accepted there.
+    /// Hosts that webhook URLs may address over plain http and that may be internal
+    /// addresses such as 127.0.0.1 (the provider sandbox in development). Empty in
+    /// production: only https to public addresses is accepted there. Keep it in step with
+    /// the webhook process's <c>Notify:Webhook:AllowedHosts</c>.
     /// </summary>
     public List<string> AllowedHttpWebhookHosts { get; set; } = [];
 

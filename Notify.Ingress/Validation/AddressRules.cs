@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using Notify.Delivery.Egress;
 using PhoneNumbers;
 
 namespace Notify.Ingress.Validation;
@@ -79,17 +80,23 @@ internal static class AddressRules
         {
             return "must not carry user info (credentials in URLs end up in logs); use the endpoint's signing secret";
         }
-        if (uri.Scheme == Uri.UriSchemeHttps)
+        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
         {
-            return null;
+            return "must use https";
         }
-        if (uri.Scheme == Uri.UriSchemeHttp)
+        var host = EgressGuard.HostOf(uri);
+        var allowListed = allowedHttpHosts.Any(allowed => EgressGuard.NormalizeHost(allowed) == host);
+        if (uri.Scheme == Uri.UriSchemeHttp && !allowListed)
         {
-            return allowedHttpHosts.Contains(uri.Host, StringComparer.OrdinalIgnoreCase)
-                ? null
-                : "must use https (plain http is allowed only for hosts on the development allow-list)";
+            return "must use https (plain http is allowed only for hosts on the development allow-list)";
         }
-        return "must use https";
+        // The same rule the webhook process's SSRF guard applies when it connects; names are
+        // judged there, after their one lookup.
+        if (!allowListed && EgressGuard.KindWithoutLookup(uri) is { } kind && kind != AddressKind.Public)
+        {
+            return $"must not lead to {kind.Describe()}: webhooks go only to public addresses";
+        }
+        return null;
     }
 
     public static string? PushToken(string token, bool apns)

@@ -1,4 +1,5 @@
 using Notify.Sandbox.Faults;
+using Notify.Sandbox.Providers.Webhooks;
 using Notify.Sandbox.Recording;
 
 namespace Notify.Sandbox.Control;
@@ -46,9 +47,13 @@ public static class ControlApi
             return Results.NoContent();
         });
 
-        sandbox.MapPost("/reset", (MessageLog log, FaultInjector faults) =>
+        sandbox.MapGet("/webhooks", (WebhookInbox inbox, string? deliveryId, string? endpoint) =>
+            Results.Ok(new { requests = inbox.Find(deliveryId, endpoint) }));
+
+        sandbox.MapPost("/reset", (MessageLog log, FaultInjector faults, WebhookInbox inbox) =>
         {
             log.Clear();
+            inbox.Clear();
             faults.RestoreConfigured();
             return Results.NoContent();
         });

@@ -40,14 +40,23 @@ public sealed class ProviderGate(
 
     public IResult Reject(string provider, int status, string reason, IResult result)
     {
-        messages.Reject(provider);
-        SandboxLog.Rejected(logger, provider, status, reason);
+        Reject(provider, status, reason);
         return result;
     }
 
-    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, Uri? callback = null)
+    /// <summary>Counts and logs a rejection; <paramref name="status"/> is the HTTP status or SMTP reply code.</summary>
+    public void Reject(string provider, int status, string reason)
     {
-        var message = messages.Accept(provider, recipient, deliveryId, providerMessageId);
+        messages.Reject(provider);
+        SandboxLog.Rejected(logger, provider, status, reason);
+    }
+
+    /// <summary>The injected fault for the next request to <paramref name="provider"/>, for protocols that are not HTTP (SMTP).</summary>
+    public FaultDecision Decide(string provider) => faults.Decide(provider);
+
+    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, Uri? callback = null, string? traceparent = null)
+    {
+        var message = messages.Accept(provider, recipient, deliveryId, providerMessageId, traceparent);
         SandboxLog.Accepted(logger, provider, providerMessageId, RecipientMask.Mask(recipient), deliveryId, message.Arrival);
         receipts.MessageAccepted(message, callback);
         return message;

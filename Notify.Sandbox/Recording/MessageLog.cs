@@ -11,7 +11,7 @@ public sealed class MessageLog(TimeProvider time)
     private readonly Dictionary<(string Provider, string DeliveryId), int> _arrivals = [];
     private readonly Dictionary<string, Counters> _stats = new(StringComparer.Ordinal);
 
-    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId)
+    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, string? traceparent = null)
     {
         lock (_lock)
         {
@@ -27,7 +27,7 @@ public sealed class MessageLog(TimeProvider time)
             {
                 counters.Duplicates++;
             }
-            var message = new RecordedMessage(provider, recipient, deliveryId, providerMessageId, time.GetUtcNow(), arrival);
+            var message = new RecordedMessage(provider, recipient, deliveryId, providerMessageId, time.GetUtcNow(), arrival) { Traceparent = traceparent };
             _messages.Add(message);
             return message;
         }
@@ -49,7 +49,7 @@ public sealed class MessageLog(TimeProvider time)
                 .Where(m => (provider is null || m.Provider == provider) && (deliveryId is null || m.DeliveryId == deliveryId))
                 .Select(m => new RecordedMessageView(
                     m.Provider, m.Recipient, m.DeliveryId, m.ProviderMessageId, m.ReceivedAt, m.Arrival,
-                    m.DeliveryId is null ? 1 : _arrivals[(m.Provider, m.DeliveryId)]))
+                    m.DeliveryId is null ? 1 : _arrivals[(m.Provider, m.DeliveryId)]) { Traceparent = m.Traceparent })
                 .ToList();
         }
     }

@@ -10,7 +10,11 @@ public sealed record RecordedMessage(
     string? DeliveryId,
     string ProviderMessageId,
     DateTimeOffset ReceivedAt,
-    int Arrival);
+    int Arrival)
+{
+    /// <summary>The request's W3C <c>traceparent</c>, where the provider endpoint records it (SendGrid).</summary>
+    public string? Traceparent { get; init; }
+}
 
 /// <summary>A recorded message as the control API shows it: with how often its delivery id arrived in all.</summary>
 public sealed record RecordedMessageView(
@@ -20,7 +24,10 @@ public sealed record RecordedMessageView(
     string ProviderMessageId,
     DateTimeOffset ReceivedAt,
     int Arrival,
-    int Arrivals);
+    int Arrivals)
+{
+    public string? Traceparent { get; init; }
+}
 
 /// <summary>Counters for one provider.</summary>
 public sealed record ProviderStats(long Accepted, long Rejected, long Duplicates);

@@ -70,7 +70,8 @@ public static class SendGridApi
         foreach (var personalization in personalizations)
         {
             var recipient = personalization.GetProperty("to")[0].GetProperty("email").GetString()!;
-            gate.Accept(provider, recipient, CustomArg(personalization) ?? requestDeliveryId, messageId);
+            gate.Accept(provider, recipient, CustomArg(personalization) ?? requestDeliveryId, messageId,
+                traceparent: request.Headers.TryGetValue("traceparent", out var traceparent) ? traceparent.ToString() : null);
         }
         return Results.StatusCode(202).WithHeader("X-Message-Id", messageId);
     }

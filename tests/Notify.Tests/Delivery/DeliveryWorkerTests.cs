@@ -329,6 +329,35 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         Assert.Equal(5, await CountAsync("attempt_count = 2 AND locked_by IS NULL"));
     }
 
+    [Fact]
+    public async Task A_failing_endpoint_opens_only_its_own_circuit_and_other_endpoints_keep_receiving()
+    {
+        const string broken = "https://broken.example/hook", healthy = "https://healthy.example/hook";
+        var provider = new ScriptedProvider(name: "webhook", circuitKey: d => d.Recipient);
+        var down = new ProviderResult(ProviderOutcome.Retryable, ErrorCode: "503", HttpStatus: 503);
+        provider.Script(broken, [.. Enumerable.Repeat(down, 50)]);
+        var brokenIds = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            brokenIds.Add(await _database.SeedAsync(ChannelNames.Webhook, broken, maxAttempts: 10));
+        }
+
+        await using (await StartAsync(provider, "worker-a"))
+        {
+            await WaitUntilAsync(async () => await CountAsync("last_error_code = 'CIRCUIT_OPEN'") > 0);
+            var healthyIds = new List<Guid>();
+            for (var i = 0; i < 3; i++)
+            {
+                healthyIds.Add(await _database.SeedAsync(ChannelNames.Webhook, healthy));
+            }
+            await WaitUntilAsync(async () => await CountAsync($"recipient = '{healthy}' AND status = 'SENT'") == 3);
+        }
+
+        // The broken endpoint got the calls that opened its circuit (a batch in flight at most), no more.
+        Assert.InRange(brokenIds.Sum(id => provider.Calls.GetValueOrDefault(id)), 5, 6);
+        Assert.Equal(0, await CountAsync($"recipient = '{broken}' AND status IN ('SENT', 'DEAD')"));
+    }
+
     private RedisRateLimiter Limiter(StackExchange.Redis.IConnectionMultiplexer redis)
         => new(redis, replicas: 2, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 

@@ -9,7 +9,8 @@ namespace Notify.Tests.Delivery;
 /// delivery. It stands in for the engine's provider interface only; provider protocols are
 /// tested against the provider sandbox.
 /// </summary>
-public sealed class ScriptedProvider(TimeSpan? delay = null, string name = "scripted", Func<ClaimedDelivery, bool>? handles = null) : IDeliveryProvider
+public sealed class ScriptedProvider(TimeSpan? delay = null, string name = "scripted", Func<ClaimedDelivery, bool>? handles = null,
+    Func<ClaimedDelivery, string>? circuitKey = null) : IDeliveryProvider
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ProviderResult>> _scripts = new();
 
@@ -28,6 +29,8 @@ public sealed class ScriptedProvider(TimeSpan? delay = null, string name = "scri
     public string Name => name;
 
     public bool Handles(ClaimedDelivery delivery) => handles?.Invoke(delivery) ?? true;
+
+    public string CircuitKey(ClaimedDelivery delivery) => circuitKey?.Invoke(delivery) ?? Name;
 
     /// <summary>The next calls for this recipient answer these, in order; after that, Sent.</summary>
     public void Script(string recipient, params ProviderResult[] results)

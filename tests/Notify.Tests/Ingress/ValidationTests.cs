@@ -20,6 +20,7 @@ public sealed class ValidationTests(IngressFixture ingress) : IClassFixture<Ingr
         { "webhook plain http", "recipient.webhook_url" },
         { "webhook with credentials", "recipient.webhook_url" },
         { "webhook not absolute", "recipient.webhook_url" },
+        { "webhook to cloud metadata", "recipient.webhook_url" },
         { "push without platform", "recipient.push_devices[0].platform" },
         { "apns token not hex", "recipient.push_devices[0].token" },
         { "unknown channel", "channels[0]" },
@@ -119,6 +120,7 @@ public sealed class ValidationTests(IngressFixture ingress) : IClassFixture<Ingr
             case "webhook plain http": request.Recipient.WebhookUrl = "http://hooks.example.com/notify"; break;
             case "webhook with credentials": request.Recipient.WebhookUrl = "https://user:pass@hooks.example.com/"; break;
             case "webhook not absolute": request.Recipient.WebhookUrl = "/hooks"; break;
+            case "webhook to cloud metadata": request.Recipient.WebhookUrl = "https://169.254.169.254/latest/meta-data/"; break;
             case "push without platform": request.Recipient.PushDevices[0].Platform = PushPlatform.Unspecified; break;
             case "apns token not hex":
                 request.Recipient.PushDevices[0].Platform = PushPlatform.Apns;

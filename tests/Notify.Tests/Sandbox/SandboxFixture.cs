@@ -25,6 +25,9 @@ public sealed class SandboxFixture : IAsyncDisposable
     public const string ApnsKeyId = "TESTKEY001";
     public const string ApnsTeamId = "TESTTEAM01";
     public const string ApnsTopic = "com.example.notify";
+    public const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    public const string SmtpUser = "tester";
+    public const string SmtpPassword = "smtp-test-password";
 
     private readonly WebApplicationFactory<global::Notify.Sandbox.SandboxEntryPoint> _factory;
 
@@ -41,6 +44,9 @@ public sealed class SandboxFixture : IAsyncDisposable
             host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:TeamId", ApnsTeamId);
             host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:PublicKeyPem", ApnsKey.ExportSubjectPublicKeyInfoPem());
             host.UseSetting($"Sandbox:Apns:Keys:{ApnsKeyId}:Topics:0", ApnsTopic);
+            host.UseSetting("Sandbox:Webhook:SigningSecrets:0", WebhookSecret);
+            host.UseSetting("Sandbox:Smtp:Port", "0");
+            host.UseSetting($"Sandbox:Smtp:Users:{SmtpUser}", SmtpPassword);
             host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
         Client = _factory.CreateClient();
@@ -62,6 +68,11 @@ public sealed class SandboxFixture : IAsyncDisposable
 
     /// <summary>A handler that reaches the in-process sandbox, for clients built by the code under test.</summary>
     public HttpMessageHandler CreateHandler() => _factory.Server.CreateHandler();
+
+    /// <summary>Where the sandbox's SMTP server listens (a real loopback socket, unlike the HTTP test server).</summary>
+    public System.Net.IPEndPoint SmtpEndPoint =>
+        _factory.Services.GetRequiredService<global::Notify.Sandbox.Providers.Smtp.SmtpListener>().LocalEndPoint
+        ?? throw new InvalidOperationException("The sandbox's SMTP server is not listening.");
 
     public async Task ResetAsync() => (await Client.PostAsync("/sandbox/reset", null)).EnsureSuccessStatusCode();
 
