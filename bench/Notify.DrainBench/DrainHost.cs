@@ -13,7 +13,7 @@ internal static class DrainHost
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults().WithoutHttpResilience();   // as every channel process: the engine owns timeouts, retries and circuits
         builder.AddNpgsqlDataSource("notifydb");
         builder.AddRedisClient("redis");
 
@@ -22,15 +22,7 @@ internal static class DrainHost
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DrainProbe>();
-        var client = builder.Services.AddHttpClient(SendGridPostProvider.ClientName);
-        if (builder.Configuration.GetValue<bool>("Drain:WithoutHttpResilience"))
-        {
-            // Experiment only: the provider client without the service defaults' resilience
-            // handler, to see what that handler costs per call. Channel processes keep it.
-#pragma warning disable EXTEXP0001 // experimental API; only this opt-in experiment uses it
-            client.RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
-        }
+        builder.Services.AddHttpClient(SendGridPostProvider.ClientName);
 
         // No provider rate limit: the benchmark measures how fast the engine drains.
         if (builder.Configuration["Drain:Provider"] == "sendgrid")

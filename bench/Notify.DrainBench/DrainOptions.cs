@@ -20,9 +20,6 @@ public sealed class DrainOptions : IValidatableObject
     /// <summary>Print <c>ready</c> once built and wait for <c>go</c> on stdin before claiming (the orchestrator's gate).</summary>
     public bool WaitForGo { get; set; }
 
-    /// <summary>Experiment only: drop the service defaults' HTTP resilience handler from the provider client.</summary>
-    public bool WithoutHttpResilience { get; set; }
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Provider == "sendgrid" && (SendGridUrl is null || string.IsNullOrEmpty(SendGridApiKey)))
