@@ -47,10 +47,21 @@ public sealed partial class DeliveryWorker(
             limiter is null ? null : () => limiter.UsingFallback);
         var listening = ListenAsync(stoppingToken);
         var reaping = ReapAsync(stoppingToken);
+        // One budget of concurrent sends for every open batch: the next batch's deliveries
+        // start as slots free up, not after the slowest call of the previous batch.
+        using var slots = new SemaphoreSlim(_options.MaxConcurrency);
+        // Batches claimed whose outcomes are not written yet, oldest first. The next claim
+        // goes out as soon as a batch has been handed to the senders, so claiming, sending
+        // and completing overlap instead of taking turns; at most BatchesInFlight are open.
+        var open = new Queue<Task>();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                while (open.Count > 0 && (open.Count >= _options.BatchesInFlight || open.Peek().IsCompleted))
+                {
+                    await open.Dequeue();
+                }
                 if (AllCircuitsOpen)
                 {
                     // Every provider is down: leave the rows in the table, attempts untouched.
@@ -73,21 +84,33 @@ public sealed partial class DeliveryWorker(
                     await WaitForWorkAsync(stoppingToken);
                     continue;
                 }
-                await DeliverAsync(claimed, stoppingToken);
+                open.Enqueue(await DispatchAsync(claimed, slots, stoppingToken));
+                if (claimed.Count < _options.BatchSize)
+                {
+                    // The claim took everything that was due: rather than ask again at once
+                    // (and mostly find nothing), wait for the next commit's wake-up or the poll.
+                    await WaitForWorkAsync(stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        // In-flight calls finish (each within its call timeout) and their outcomes are written.
+        await Task.WhenAll(open);
         await Task.WhenAll(listening, reaping);
     }
 
-    /// <summary>Sends a claimed batch and completes it; deliveries not started before shutdown are released.</summary>
-    private async Task DeliverAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken stoppingToken)
+    /// <summary>
+    /// Starts the claimed deliveries as send slots free up and returns once every one has
+    /// started (or shutdown stopped the rest); the returned task completes the batch: it
+    /// waits for the sends, writes every outcome in one statement and releases the
+    /// deliveries shutdown kept from starting.
+    /// </summary>
+    private async Task<Task> DispatchAsync(IReadOnlyList<ClaimedDelivery> claimed, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         var completions = new DeliveryCompletion?[claimed.Count];
         var unstarted = new List<ClaimedDelivery>();
-        using var slots = new SemaphoreSlim(_options.MaxConcurrency);
         var inFlight = new List<Task>(claimed.Count);
         for (var i = 0; i < claimed.Count; i++)
         {
@@ -127,11 +150,23 @@ public sealed partial class DeliveryWorker(
                 }
             }, CancellationToken.None));
         }
+        return CompleteBatchAsync(inFlight, completions, unstarted);
+    }
 
+    /// <summary>Writes a batch's outcomes once its sends are done, and gives back what shutdown kept from starting.</summary>
+    private async Task CompleteBatchAsync(List<Task> inFlight, DeliveryCompletion?[] completions, List<ClaimedDelivery> unstarted)
+    {
         // In-flight calls are not cancelled by shutdown: each has its own call timeout,
         // and abandoning a call the provider may have accepted would only cause a duplicate.
         await Task.WhenAll(inFlight);
-        var done = completions.OfType<DeliveryCompletion>().ToList();
+        var done = new List<DeliveryCompletion>(completions.Length);
+        foreach (var completion in completions)
+        {
+            if (completion is not null)
+            {
+                done.Add(completion);
+            }
+        }
         var written = await WithStoreRetriesAsync(() => store.CompleteAsync(_options.Channel, done, CancellationToken.None));
         if (written is not null && written.Count < done.Count)
         {

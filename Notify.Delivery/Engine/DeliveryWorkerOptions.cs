@@ -17,6 +17,14 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     [Range(1, 1_000)]
     public int MaxConcurrency { get; set; } = 32;
 
+    /// <summary>
+    /// Batches claimed and not yet completed at once. With 2 the next claim is in flight while
+    /// the previous batch's last sends and its completion statement run, so the database and
+    /// the senders work at the same time; 1 claims only after the previous batch is written.
+    /// </summary>
+    [Range(1, 16)]
+    public int BatchesInFlight { get; set; } = 2;
+
     /// <summary>How long a claim is held before the reaper may take it back.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 

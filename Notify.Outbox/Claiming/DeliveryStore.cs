@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,8 +11,17 @@ namespace Notify.Outbox.Claiming;
 /// reaper), and release leases not yet used (shutdown). Safe on every replica at once:
 /// claims skip rows another worker has locked, and every write re-checks the token.
 /// </summary>
+/// <remarks>
+/// The statements name the channel and the batch size as literals rather than parameters:
+/// PostgreSQL then picks the channel's partition when it plans. The claim, which runs for
+/// every batch with the same shape, is also prepared (once per pooled connection): its
+/// generic plan is as good as a custom one, so after a few runs it is not planned at all
+/// (planning it cost about a third of executing it for a batch of 100).
+/// </remarks>
 public sealed class DeliveryStore(NpgsqlDataSource dataSource)
 {
+    private readonly ConcurrentDictionary<(string Sql, string Channel, int Limit), string> _statements = new();
+
     private const string ClaimSql = """
         WITH claimable AS (
             SELECT id
@@ -113,11 +124,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(
         string channel, string workerId, int limit, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(ClaimSql);
-        command.Parameters.AddWithValue("channel", channel);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(Statement(ClaimSql, channel, limit), connection);
         command.Parameters.AddWithValue("worker", workerId);
-        command.Parameters.AddWithValue("limit", limit);
         command.Parameters.AddWithValue("lease", lease);
+        await command.PrepareAsync(cancellationToken);
         var claimed = new List<ClaimedDelivery>(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -159,9 +170,12 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             return new HashSet<Guid>();
         }
         var attempts = completions.SelectMany(c => c.Attempts, (c, a) => (c.Id, c.LeaseToken, Attempt: a)).ToList();
-        await using var command = dataSource.CreateCommand(CompleteSql);
+        // Not prepared: a generic plan cannot see how many rows the arrays hold, and with
+        // statistics that show few SENDING rows it drove the update from the lease index and
+        // re-read the arrays once per leased row (50 ms for 100 rows instead of 2). Planned
+        // with the arrays in hand it looks the rows up by key.
+        await using var command = dataSource.CreateCommand(Statement(CompleteSql, channel));
         var p = command.Parameters;
-        p.AddWithValue("channel", channel);
         p.AddWithValue("ids", completions.Select(c => c.Id).ToArray());
         p.AddWithValue("tokens", completions.Select(c => c.LeaseToken).ToArray());
         p.AddWithValue("statuses", completions.Select(c => c.Status).ToArray());
@@ -200,9 +214,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
     /// <summary>Returns deliveries whose lease ran out to RETRYING (or DEAD when out of attempts).</summary>
     public async Task<IReadOnlyList<Guid>> ReapAsync(string channel, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(ReapSql);
-        command.Parameters.AddWithValue("channel", channel);
-        command.Parameters.AddWithValue("limit", limit);
+        await using var command = dataSource.CreateCommand(Statement(ReapSql, channel, limit));
         var reaped = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -219,10 +231,24 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             return 0;
         }
-        await using var command = dataSource.CreateCommand(ReleaseSql);
-        command.Parameters.AddWithValue("channel", channel);
+        await using var command = dataSource.CreateCommand(Statement(ReleaseSql, channel));
         command.Parameters.AddWithValue("ids", unstarted.Select(d => d.Id).ToArray());
         command.Parameters.AddWithValue("tokens", unstarted.Select(d => d.LeaseToken).ToArray());
         return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The statement for one channel (and batch size), with both written in as literals. Only
+    /// the known channel names are accepted, so nothing from outside reaches the SQL text.
+    /// </summary>
+    private string Statement(string sql, string channel, int limit = 0)
+    {
+        if (!ChannelNames.All.Contains(channel))
+        {
+            throw new ArgumentException($"Unknown channel '{channel}'.", nameof(channel));
+        }
+        return _statements.GetOrAdd((sql, channel, limit), static key => key.Sql
+            .Replace("@channel", "'" + key.Channel + "'", StringComparison.Ordinal)
+            .Replace("@limit", key.Limit.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
     }
 }
