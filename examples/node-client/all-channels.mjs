@@ -41,7 +41,7 @@ const sent = await call('Send', {
     email: { subject: 'Hello', text_body: 'Hello from every channel.' },
     sms: { body: 'Hello from every channel.' },
     whatsapp: { text: 'Hello from every channel.' },
-    webhook: { event_type: 'demo.hello', payload: { fields: { greeting: { string_value: 'hello' } } } },
+    webhook: { event_type: 'demo.hello' },
     push: { title: 'Hello', body: 'Hello from every channel.' },
   },
 });
