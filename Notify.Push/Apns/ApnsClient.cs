@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Notify.Delivery.Providers;
 
 namespace Notify.Push.Apns;
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Notify.Delivery.Providers;
 using Notify.Grpc.V1;
 using Notify.Outbox.Claiming;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Notify.Delivery.Providers;
 
 namespace Notify.Sms.Twilio;
 
@@ -47,12 +48,7 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
         request.Headers.Add(DeliveryIdHeader, deliveryId.ToString());
 
         using var response = await http.SendAsync(request, cancellationToken);
-        var retryAfter = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow,
-            _ => (TimeSpan?)null,
-        };
+        var retryAfter = RetryAfterHeader.Read(response, DateTimeOffset.UtcNow);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         JsonDocument? json = null;
         try

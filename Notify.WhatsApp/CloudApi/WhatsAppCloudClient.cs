@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Notify.Delivery.Providers;
 
 namespace Notify.WhatsApp.CloudApi;
 
@@ -28,12 +29,7 @@ public sealed class WhatsAppCloudClient(HttpClient http, IOptions<WhatsAppCloudO
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.AccessToken);
 
         using var response = await http.SendAsync(request, cancellationToken);
-        var retryAfter = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow,
-            _ => (TimeSpan?)null,
-        };
+        var retryAfter = RetryAfterHeader.Read(response, DateTimeOffset.UtcNow);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         JsonDocument? json = null;
         try
