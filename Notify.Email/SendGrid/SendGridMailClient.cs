@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Notify.Delivery.Providers;
 using Notify.Grpc.V1;
 using Notify.Outbox.Claiming;
 using SendGrid;
@@ -85,9 +86,9 @@ public sealed class SendGridMailClient(IHttpClientFactory httpClients, IOptions<
     private TimeSpan? RetryAfter(Response response)
     {
         var now = time.GetUtcNow();
-        if (response.Headers.RetryAfter is { } retryAfter)
+        if (RetryAfterHeader.Read(response.Headers, now) is { } retryAfter)
         {
-            return retryAfter.Delta ?? (retryAfter.Date is { } date ? Max(date - now) : null);
+            return retryAfter;
         }
         if (response.Headers.TryGetValues("X-RateLimit-Reset", out var values)
             && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var reset))
