@@ -1,8 +1,10 @@
 using Notify.Delivery.Providers;
 using Notify.Delivery.Retries;
+using Notify.Email.Receipts;
 using Notify.Email.SendGrid;
 using Notify.Email.Smtp;
 using Notify.Outbox;
+using Notify.Receipts;
 
 namespace Notify.Email;
 
@@ -29,6 +31,12 @@ internal static class Extensions
         {
             return;
         }
+        builder.AddReceipts<SendGridEventWebhook>(ChannelNames.Email);
+        builder.Services.AddOptions<SendGridEventWebhookOptions>()
+            .BindConfiguration(SendGridEventWebhookOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         for (var i = 0; i < providers.Order.Count; i++)
         {
             switch (providers.Order[i])
@@ -78,5 +86,17 @@ internal static class Extensions
         builder.Services.AddSingleton<SmtpServerLocator>();
         builder.Services.AddSingleton<SmtpConnectionPool>();
         builder.Services.AddSingleton<SmtpMessageFactory>();
+    }
+
+    /// <summary>
+    /// Serves SendGrid's Signed Event Webhook at <c>POST /webhooks/sendgrid</c> when verification
+    /// keys are configured; without them there is no endpoint, so unsigned events are never taken.
+    /// </summary>
+    public static void MapReceiptEndpoints(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SendGridEventWebhookOptions>>().Value.VerificationKeys.Count > 0)
+        {
+            app.MapReceiptEndpoint<SendGridEventWebhook>("/webhooks/sendgrid");
+        }
     }
 }
