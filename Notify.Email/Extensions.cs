@@ -4,7 +4,6 @@ using Notify.Email.Receipts;
 using Notify.Email.SendGrid;
 using Notify.Email.Smtp;
 using Notify.Outbox;
-using Notify.Receipts;
 
 namespace Notify.Email;
 
@@ -31,11 +30,7 @@ internal static class Extensions
         {
             return;
         }
-        builder.AddReceipts<SendGridEventWebhook>(ChannelNames.Email);
-        builder.Services.AddOptions<SendGridEventWebhookOptions>()
-            .BindConfiguration(SendGridEventWebhookOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddEmailReceipts();
 
         for (var i = 0; i < providers.Order.Count; i++)
         {
@@ -86,17 +81,5 @@ internal static class Extensions
         builder.Services.AddSingleton<SmtpServerLocator>();
         builder.Services.AddSingleton<SmtpConnectionPool>();
         builder.Services.AddSingleton<SmtpMessageFactory>();
-    }
-
-    /// <summary>
-    /// Serves SendGrid's Signed Event Webhook at <c>POST /webhooks/sendgrid</c> when verification
-    /// keys are configured; without them there is no endpoint, so unsigned events are never taken.
-    /// </summary>
-    public static void MapReceiptEndpoints(this WebApplication app)
-    {
-        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SendGridEventWebhookOptions>>().Value.VerificationKeys.Count > 0)
-        {
-            app.MapReceiptEndpoint<SendGridEventWebhook>("/webhooks/sendgrid");
-        }
     }
 }

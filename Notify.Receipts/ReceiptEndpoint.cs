@@ -111,8 +111,8 @@ public static class ReceiptEndpointExtensions
     /// <summary>Maps <c>POST {pattern}</c> to the receipt pipeline for <typeparamref name="TProvider"/>.</summary>
     public static RouteHandlerBuilder MapReceiptEndpoint<TProvider>(this IEndpointRouteBuilder endpoints, string pattern)
         where TProvider : IReceiptProvider
-        => endpoints.MapPost(pattern, static (HttpContext context, TProvider provider, ReceiptEndpoint endpoint)
-            => endpoint.HandleAsync(provider, context))
+        => endpoints.MapPost(pattern, (Delegate)(static (HttpContext context) => context.RequestServices.GetRequiredService<ReceiptEndpoint>()
+            .HandleAsync(context.RequestServices.GetRequiredService<TProvider>(), context)))
             .DisableAntiforgery()
             .ExcludeFromDescription();
 }
