@@ -83,6 +83,15 @@ internal static class ProtoMapping
             StartedAt = Time(a.StartedAt),
             DurationMs = a.DurationMs,
         }));
+        delivery.Receipts.AddRange(d.Receipts.Select(r => new Receipt
+        {
+            Provider = r.Provider,
+            Event = r.Event,
+            Outcome = r.Outcome,
+            ErrorCode = r.ErrorCode ?? "",
+            OccurredAt = Time(r.OccurredAt),
+            ReceivedAt = Time(r.ReceivedAt),
+        }));
         return delivery;
     }
 

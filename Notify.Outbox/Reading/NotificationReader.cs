@@ -30,6 +30,15 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
         ORDER BY a.delivery_id, a.started_at, a.lease_token
         """;
 
+    // The receipts' index on delivery_id serves the notification's delivery-id range.
+    private const string ReceiptsSql = """
+        SELECT r.delivery_id, r.provider, r.event_type, r.outcome, r.error_code, r.occurred_at, r.received_at
+        FROM notify.receipt_events r
+        JOIN notify.deliveries d ON d.id = r.delivery_id
+        WHERE r.delivery_id BETWEEN @id AND @last AND d.notification_id = @id AND d.tenant_id = @tenant
+        ORDER BY r.delivery_id, r.received_at, r.id
+        """;
+
     // Only deliveries no worker has claimed can be cancelled. A claim holds the row lock, so
     // a delivery being claimed concurrently is re-checked after the claim and left alone.
     private const string CancelSql = """
@@ -64,7 +73,7 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
     private static async Task<NotificationView?> ReadAsync(NpgsqlConnection connection, Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var sql in new[] { NotificationSql, DeliveriesSql, AttemptsSql })
+        foreach (var sql in new[] { NotificationSql, DeliveriesSql, AttemptsSql, ReceiptsSql })
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.AddWithValue("id", notificationId);
@@ -121,7 +130,23 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
                 NullableString(reader, 7), reader.GetDateTime(8), reader.GetInt32(9)));
         }
 
-        var deliveries = rows.Select(r => r.Make(attemptsByDelivery.TryGetValue(r.Id, out var a) ? a : [])).ToList();
+        await reader.NextResultAsync(cancellationToken);
+        var receiptsByDelivery = new Dictionary<Guid, List<ReceiptView>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var deliveryId = reader.GetGuid(0);
+            if (!receiptsByDelivery.TryGetValue(deliveryId, out var list))
+            {
+                receiptsByDelivery[deliveryId] = list = [];
+            }
+            list.Add(new ReceiptView(reader.GetString(1), reader.GetString(2), reader.GetString(3), NullableString(reader, 4),
+                NullableDate(reader, 5), reader.GetDateTime(6)));
+        }
+
+        var deliveries = rows.Select(r => r.Make(attemptsByDelivery.TryGetValue(r.Id, out var a) ? a : []) with
+        {
+            Receipts = receiptsByDelivery.TryGetValue(r.Id, out var receipts) ? receipts : [],
+        }).ToList();
         return new NotificationView(header.Id, header.Key, header.Priority, header.Correlation, header.Metadata, header.Template,
             header.Locale, header.Created, header.SendAt, header.ExpiresAt, deliveries);
     }

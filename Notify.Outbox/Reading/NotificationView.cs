@@ -31,7 +31,13 @@ public sealed record DeliveryView(
     DateTime? SentAt,
     DateTime? DeliveredAt,
     int? TemplateVersion,
-    IReadOnlyList<AttemptView> Attempts);
+    IReadOnlyList<AttemptView> Attempts)
+{
+    /// <summary>Provider receipts about this delivery, in the order received.</summary>
+    public IReadOnlyList<ReceiptView> Receipts { get; init; } = [];
+}
+
+public sealed record ReceiptView(string Provider, string Event, string Outcome, string? ErrorCode, DateTime? OccurredAt, DateTime ReceivedAt);
 
 public sealed record AttemptView(
     int AttemptNumber,
