@@ -77,7 +77,7 @@ public static class DeliveryTracing
     {
         if (!Source.HasListeners())
         {
-            return null;
+            return ContinueStoredTrace(delivery);
         }
         var activity = Source.StartActivity("send " + provider, ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
@@ -87,6 +87,26 @@ public static class DeliveryTracing
             activity.SetTag("notify.attempt", delivery.AttemptNumber);
         }
         return activity;
+    }
+
+    /// <summary>
+    /// For a provider call made with no span of Notify's current (nothing listens to the
+    /// source, or a provider called on its own): makes the notification's stored trace current
+    /// through a bare activity, which no exporter ever sees, so the provider request still
+    /// carries it as <c>traceparent</c> — whatever HTTP instrumentation the process has (the
+    /// OpenTelemetry SDK's replaces a header set by hand). Null when a span is already current
+    /// or the notification stored no trace. Costs one object per provider call, not per claim.
+    /// </summary>
+    public static Activity? ContinueStoredTrace(ClaimedDelivery delivery)
+    {
+        if (Activity.Current is not null
+            || !ActivityContext.TryParse(delivery.Traceparent, null, isRemote: true, out var stored))
+        {
+            return null;
+        }
+        var carrier = new Activity("Notify.StoredTrace");
+        carrier.SetParentId(stored.TraceId, stored.SpanId, stored.TraceFlags);
+        return carrier.Start();
     }
 
     /// <summary>

@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Notify.Delivery.Egress;
 using Notify.Delivery.Providers;
+using Notify.Delivery.Telemetry;
 using Notify.Grpc.V1;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
@@ -74,13 +74,10 @@ public sealed partial class WebhookProvider(
         request.Headers.TryAddWithoutValidation(SignatureHeader, signer.Sign(messageId, timestamp, body));
         request.Headers.TryAddWithoutValidation("User-Agent", _options.UserAgent);
 
-        if (Activity.Current is null && !string.IsNullOrEmpty(delivery.Traceparent))
-        {
-            // No span of the engine's to propagate (nothing listens): the HTTP client would send
-            // no trace context, so the receiver still gets the notification's trace as stored.
-            // Otherwise the client's instrumentation sends the engine's call span.
-            request.Headers.TryAddWithoutValidation("traceparent", delivery.Traceparent);
-        }
+        // The HTTP client sends the current span as traceparent: the engine's call span, or
+        // (called without the engine) the trace the notification stored. Receivers rely on it
+        // to join the caller's trace.
+        using var trace = DeliveryTracing.ContinueStoredTrace(delivery);
 
         try
         {
