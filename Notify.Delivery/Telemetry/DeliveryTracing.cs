@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Notify.Delivery.Providers;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
@@ -15,7 +16,8 @@ namespace Notify.Delivery.Telemetry;
 /// <remarks>
 /// A worker starts thousands of these a second while draining. When nothing listens to the
 /// source, <see cref="ActivitySource.StartActivity(string, ActivityKind, ActivityContext, IEnumerable{KeyValuePair{string, object?}}?, IEnumerable{ActivityLink}?, DateTimeOffset)"/>
-/// returns null: the stored traceparent is then not even parsed and no tag value is formatted.
+/// returns null: the stored traceparent is then not even parsed and no tag value is formatted
+/// (only a provider call gets a bare carrier of the stored trace, see <see cref="ContinueStoredTrace"/>).
 /// Never recorded on a span: the recipient, the content, provider error messages (they may
 /// quote the recipient).
 /// </remarks>
@@ -54,7 +56,7 @@ public static class DeliveryTracing
     /// <summary>What became of the delivery in this claim: its new status, the provider and the error code.</summary>
     public static void Completed(Activity? activity, string status, string? provider, string? errorCode)
     {
-        if (activity is not { IsAllDataRequested: true })
+        if (!Recording(activity))
         {
             return;
         }
@@ -115,7 +117,7 @@ public static class DeliveryTracing
     /// </summary>
     public static void Answered(Activity? activity, ProviderResult? result)
     {
-        if (activity is not { IsAllDataRequested: true })
+        if (!Recording(activity))
         {
             return;
         }
@@ -133,6 +135,9 @@ public static class DeliveryTracing
             activity.SetStatus(ActivityStatusCode.Error, result.ErrorCode);
         }
     }
+
+    /// <summary>A span of the engine's that is sampled; not the bare carrier of a stored trace.</summary>
+    private static bool Recording([NotNullWhen(true)] Activity? activity) => activity is { IsAllDataRequested: true } && activity.Source == Source;
 
     private static string Outcome(ProviderResult result) => result.Outcome switch
     {
