@@ -24,6 +24,11 @@ public static class NotifyAppModel
         builder.Options.AppHostDirectory = Path.Combine(repo, "Notify.AppHost");
         builder.Options.StateDirectory = options.StateDirectory ?? Path.Combine(repo, ".notify");
         var apiKey = DevelopmentApiKey.LoadOrCreate(builder.Options.StateDirectory);
+        if (options.OtlpEndpoint is { } otlp)
+        {
+            builder.Options.OtlpEndpoint = otlp;
+            builder.Options.OtlpProtocol = options.OtlpProtocol ?? builder.Options.OtlpProtocol;
+        }
 
         var postgres = builder.AddPostgres("postgres")
             .WithPersistence(options.PersistentPostgres)

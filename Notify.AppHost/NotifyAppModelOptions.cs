@@ -30,6 +30,15 @@ public sealed record NotifyAppModelOptions
     /// <summary>Extra environment for the provider sandbox (tests: fault settings, receipt targets).</summary>
     public IReadOnlyDictionary<string, string> SandboxEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Where every process exports traces, metrics and logs (tests: their own OTLP receiver);
+    /// null keeps the run's setting (<c>--otlp</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).
+    /// </summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary><c>grpc</c> or <c>http/protobuf</c> for <see cref="OtlpEndpoint"/>; null keeps the run's setting.</summary>
+    public string? OtlpProtocol { get; init; }
+
     public static NotifyAppModelOptions FromArgs(string[] args)
     {
         var options = new NotifyAppModelOptions { IncludeChannels = !args.Contains("--no-channels") };

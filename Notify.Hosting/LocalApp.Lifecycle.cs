@@ -81,7 +81,7 @@ public sealed partial class LocalApp
             var dll = ResolveDll(project);
             _processes[project.Name] = [.. endpoints[project].Select((replicaEndpoints, replica) =>
             {
-                var env = ProjectEnvironment.Build(project, replica, replicaEndpoints, ConnectionStringOf, p => endpoints[p], _options.OtlpEndpoint);
+                var env = ProjectEnvironment.Build(project, replica, replicaEndpoints, ConnectionStringOf, p => endpoints[p], _options.OtlpEndpoint, _options.OtlpProtocol);
                 var process = new ResourceProcess(project, replica, dll, replicaEndpoints, env, _options.StopTimeout, _options.OnLog);
                 process.Started += p => _state.Record($"{p.ResourceName}#{p.Replica}", new StateFile.Entry(p.ResourceName, p.Pid, p.Signature, IsPostgres: false));
                 return process;

@@ -32,7 +32,7 @@ public sealed partial class LocalApp : IAsyncDisposable
     public IReadOnlyList<ILocalResource> Resources => _resources;
     private IEnumerable<ProjectResource> Projects => _resources.OfType<ProjectResource>();
 
-    /// <summary>Aspire-style entry point; understands <c>--state-dir DIR</c> and <c>--otlp URL</c>.</summary>
+    /// <summary>Aspire-style entry point; understands <c>--state-dir DIR</c>, <c>--otlp URL</c> and <c>--otlp-protocol grpc|http/protobuf</c>.</summary>
     public static LocalAppBuilder CreateBuilder(string[] args)
     {
         var options = new LocalAppOptions();
@@ -45,6 +45,9 @@ public sealed partial class LocalApp : IAsyncDisposable
                     break;
                 case "--otlp":
                     options.OtlpEndpoint = args[++i];
+                    break;
+                case "--otlp-protocol":
+                    options.OtlpProtocol = args[++i];
                     break;
             }
         }

@@ -19,6 +19,12 @@ public sealed class LocalAppOptions
     /// <summary>OTLP collector; when null no OTEL_EXPORTER_OTLP_* variable is passed.</summary>
     public string? OtlpEndpoint { get; set; } = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
 
+    /// <summary>
+    /// <c>grpc</c> or <c>http/protobuf</c>, passed as <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> with the
+    /// endpoint (as Aspire passes its dashboard's); null leaves the exporter's default (gRPC).
+    /// </summary>
+    public string? OtlpProtocol { get; set; } = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL");
+
     /// <summary>How long a WaitFor may take before the start fails.</summary>
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -97,7 +97,11 @@ public static class Extensions
                             && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
                             && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
                     .AddGrpcClientInstrumentation()
-                    .AddHttpClientInstrumentation();
+                    .AddHttpClientInstrumentation(options =>
+                    {
+                        options.EnrichWithHttpResponseMessage = (activity, _) => ProviderRequestUrls.Mask(activity);
+                        options.EnrichWithException = (activity, _) => ProviderRequestUrls.Mask(activity);
+                    });
             });
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

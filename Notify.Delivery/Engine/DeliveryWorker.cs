@@ -38,6 +38,7 @@ public sealed partial class DeliveryWorker(
     private readonly (IDeliveryProvider Provider, ProviderCircuits Circuits)[] _providers =
         [.. providers.Select(p => (p, new ProviderCircuits(p.Name, options.Value, time)))];
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly string _deliverSpanName = DeliveryTracing.DeliverSpanName(options.Value.Channel);
     private readonly Random _jitter = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -127,6 +128,8 @@ public sealed partial class DeliveryWorker(
             var index = i;
             inFlight.Add(Task.Run(async () =>
             {
+                // Current for everything this delivery does, so each provider call's span is its child.
+                using var span = DeliveryTracing.StartDelivery(_deliverSpanName, delivery);
                 try
                 {
                     completions[index] = Recorded(delivery, await DeliverOneAsync(delivery));
@@ -146,6 +149,10 @@ public sealed partial class DeliveryWorker(
                 }
                 finally
                 {
+                    if (completions[index] is { } completion)
+                    {
+                        DeliveryTracing.Completed(span, completion.Status, completion.Provider, completion.ErrorCode);
+                    }
                     slots.Release();
                 }
             }, CancellationToken.None));
@@ -318,7 +325,16 @@ public sealed partial class DeliveryWorker(
         return Complete(delivery, lastProvider, last, attempts!);
     }
 
+    /// <summary>One provider call under its own client span (see <see cref="DeliveryTracing"/>).</summary>
     private async Task<ProviderResult?> CallAsync(IDeliveryProvider provider, ProviderCircuit circuit, ClaimedDelivery delivery, Notify.Grpc.V1.Content content)
+    {
+        using var span = DeliveryTracing.StartProviderCall(provider.Name, delivery);
+        var result = await CallThroughCircuitAsync(provider, circuit, delivery, content);
+        DeliveryTracing.Answered(span, result);
+        return result;
+    }
+
+    private async Task<ProviderResult?> CallThroughCircuitAsync(IDeliveryProvider provider, ProviderCircuit circuit, ClaimedDelivery delivery, Notify.Grpc.V1.Content content)
     {
         using var timeout = new CancellationTokenSource(_options.CallTimeout, time);
         try

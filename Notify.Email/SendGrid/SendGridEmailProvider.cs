@@ -17,7 +17,6 @@ public sealed class SendGridEmailProvider(SendGridMailClient client) : IDelivery
         {
             return EmailContentRules.NoContent;
         }
-        using var activity = ProviderCallActivity.Start(Name, delivery);
         var result = await client.SendAsync(delivery, email, cancellationToken);
         return Classify(result);
     }

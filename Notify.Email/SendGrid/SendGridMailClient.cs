@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -53,11 +52,6 @@ public sealed class SendGridMailClient(IHttpClientFactory httpClients, IOptions<
         }
 
         var headers = new Dictionary<string, string> { ["X-Notify-Delivery-Id"] = delivery.Id.ToString() };
-        if (Activity.Current is null && delivery.Traceparent is { Length: > 0 } traceparent)
-        {
-            // No span of ours to propagate: pass the caller's trace on as the ingress stored it.
-            headers["traceparent"] = traceparent;
-        }
         // A client per call is cheap (the HttpClient and its handlers are pooled by the
         // factory) and lets each request carry its own headers.
         var client = new SendGridClient(httpClients.CreateClient(HttpClientName), new SendGridClientOptions

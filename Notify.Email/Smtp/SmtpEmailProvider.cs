@@ -37,7 +37,6 @@ public sealed partial class SmtpEmailProvider(SmtpConnectionPool pool, SmtpMessa
             return new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "INVALID_RECIPIENT", ErrorMessage: "The recipient is not a valid email address.");
         }
 
-        using var activity = ProviderCallActivity.Start(Name, delivery);
         SmtpClient? client = null;
         var reusable = false;
         try

@@ -12,7 +12,8 @@ internal static class ProjectEnvironment
         ProjectResource project, int replica, IReadOnlyDictionary<string, Uri> endpoints,
         Func<ILocalResource, string> connectionString,
         Func<ProjectResource, IReadOnlyList<IReadOnlyDictionary<string, Uri>>> endpointsOf,
-        string? otlpEndpoint)
+        string? otlpEndpoint,
+        string? otlpProtocol = null)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -32,6 +33,7 @@ internal static class ProjectEnvironment
         if (!string.IsNullOrWhiteSpace(otlpEndpoint))
         {
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
+            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = string.IsNullOrWhiteSpace(otlpProtocol) ? null : otlpProtocol;
             // Aspire's development tuning: export within a second so a developer sees it live.
             env["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
             env["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
@@ -41,6 +43,7 @@ internal static class ProjectEnvironment
         else
         {
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
+            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = null;
         }
 
         foreach (var endpoint in project.Endpoints)

@@ -13,6 +13,13 @@ public static class ProviderResults
     public static string? DeliveryIdFromHeader(HttpRequest request) =>
         request.Headers.TryGetValue(DeliveryIdHeader, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
 
+    /// <summary>
+    /// The request's W3C <c>traceparent</c>, recorded with the message so a test (or a developer)
+    /// can check the sender's trace reached the provider; null when absent.
+    /// </summary>
+    public static string? Traceparent(HttpRequest request) =>
+        request.Headers.TryGetValue("traceparent", out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
+
     /// <summary>The request body as JSON, or null when it is not JSON (each provider refuses that in its own words).</summary>
     public static async Task<System.Text.Json.JsonElement?> ReadJsonAsync(HttpRequest request)
     {

@@ -12,7 +12,7 @@ public sealed record RecordedMessage(
     DateTimeOffset ReceivedAt,
     int Arrival)
 {
-    /// <summary>The request's W3C <c>traceparent</c>, where the provider endpoint records it (SendGrid).</summary>
+    /// <summary>The request's W3C <c>traceparent</c> (an SMTP message's <c>traceparent</c> header), when it carried one.</summary>
     public string? Traceparent { get; init; }
 }
 

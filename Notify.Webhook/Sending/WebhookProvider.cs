@@ -1,15 +1,14 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Notify.Delivery.Egress;
 using Notify.Delivery.Providers;
+using Notify.Delivery.Telemetry;
 using Notify.Grpc.V1;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
 using Notify.Outbox.Privacy;
-using Notify.ServiceDefaults;
 using Notify.Webhook.Signing;
 
 namespace Notify.Webhook.Sending;
@@ -75,12 +74,10 @@ public sealed partial class WebhookProvider(
         request.Headers.TryAddWithoutValidation(SignatureHeader, signer.Sign(messageId, timestamp, body));
         request.Headers.TryAddWithoutValidation("User-Agent", _options.UserAgent);
 
-        using var activity = StartActivity(delivery, url);
-        var traceparent = activity?.Id ?? delivery.Traceparent;
-        if (!string.IsNullOrEmpty(traceparent))
-        {
-            request.Headers.TryAddWithoutValidation("traceparent", traceparent);
-        }
+        // The HTTP client sends the current span as traceparent: the engine's call span, or
+        // (called without the engine) the trace the notification stored. Receivers rely on it
+        // to join the caller's trace.
+        using var trace = DeliveryTracing.ContinueStoredTrace(delivery);
 
         try
         {
@@ -88,20 +85,17 @@ public sealed partial class WebhookProvider(
             var excerpt = await ResponseExcerpt.ReadAsync(response.Content, _options.ResponseExcerptBytes, cancellationToken);
             var result = WebhookResponses.Classify(messageId, response.StatusCode, response.ReasonPhrase, response.Headers, excerpt,
                 time.GetUtcNow(), _options.MaxRetryAfter);
-            activity?.SetTag("http.response.status_code", (int)response.StatusCode);
             Report(delivery, url, result);
             return result;
         }
         catch (HttpRequestException ex) when (EgressRefusedException.FindIn(ex) is { } refused)
         {
             LogRefused(logger, delivery.Id, RecipientMask.MaskUrl(delivery.Recipient), refused.Kind.Reason());
-            activity?.SetStatus(ActivityStatusCode.Error, "SSRF_BLOCKED");
             return new ProviderResult(ProviderOutcome.Permanent, ErrorCode: "SSRF_BLOCKED", ErrorMessage: refused.Message);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
             var (code, message) = Describe(ex);
-            activity?.SetStatus(ActivityStatusCode.Error, code);
             return new ProviderResult(ProviderOutcome.Retryable, ErrorCode: code, ErrorMessage: message);
         }
     }
@@ -117,19 +111,6 @@ public sealed partial class WebhookProvider(
         {
             LogGone(logger, delivery.Id, RecipientMask.MaskUrl(url.OriginalString));
         }
-    }
-
-    /// <summary>
-    /// A client span for the call, continuing the notification's trace (stored at ingest), so
-    /// the receiver's <c>traceparent</c> puts its work in the same trace as the caller's request.
-    /// </summary>
-    private static Activity? StartActivity(ClaimedDelivery delivery, Uri url)
-    {
-        ActivityContext.TryParse(delivery.Traceparent, null, isRemote: true, out var parent);
-        var activity = NotifyTelemetry.ActivitySource.StartActivity("webhook send", ActivityKind.Client, parent);
-        activity?.SetTag("notify.delivery_id", delivery.Id.ToString());
-        activity?.SetTag("server.address", url.IdnHost);
-        return activity;
     }
 
     /// <summary>A transport failure in words that say what to check, without the URL.</summary>

@@ -54,7 +54,7 @@ public static class ApnsApi
 
         var apnsId = request.Headers["apns-id"].ToString() is { Length: > 0 } chosen ? chosen : Guid.NewGuid().ToString();
         var deliveryId = request.Headers["apns-id"].Count > 0 ? apnsId : ProviderResults.DeliveryIdFromHeader(request);
-        gate.Accept(provider, deviceToken.ToLowerInvariant(), deliveryId, apnsId);
+        gate.Accept(provider, deviceToken.ToLowerInvariant(), deliveryId, apnsId, traceparent: ProviderResults.Traceparent(request));
         return Results.Ok().WithHeader("apns-id", apnsId);
     }
 

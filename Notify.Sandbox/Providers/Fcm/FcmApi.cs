@@ -67,7 +67,8 @@ public static class FcmApi
 
         var name = $"projects/{project}/messages/0:{Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999)}%{Random.Shared.Next():x8}{Random.Shared.Next():x8}";
         var deliveryId = message.TryGetProperty("data", out var data) && data.TryGetProperty("delivery_id", out var id) ? id.GetString() : null;
-        gate.Accept(provider, target, deliveryId ?? ProviderResults.DeliveryIdFromHeader(request), name);
+        gate.Accept(provider, target, deliveryId ?? ProviderResults.DeliveryIdFromHeader(request), name,
+            traceparent: ProviderResults.Traceparent(request));
         return Results.Json(new { name });
     }
 

@@ -71,7 +71,7 @@ public static class SendGridApi
         {
             var recipient = personalization.GetProperty("to")[0].GetProperty("email").GetString()!;
             gate.Accept(provider, recipient, CustomArg(personalization) ?? requestDeliveryId, messageId,
-                traceparent: request.Headers.TryGetValue("traceparent", out var traceparent) ? traceparent.ToString() : null);
+                traceparent: ProviderResults.Traceparent(request));
         }
         return Results.StatusCode(202).WithHeader("X-Message-Id", messageId);
     }

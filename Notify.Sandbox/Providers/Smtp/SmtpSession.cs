@@ -261,7 +261,7 @@ internal sealed partial class SmtpSession(
         var deliveryId = headers[ProviderResults.DeliveryIdHeader];
         foreach (var recipient in transaction.Recipients)
         {
-            gate.Accept(Provider, recipient, deliveryId, messageId);
+            gate.Accept(Provider, recipient, deliveryId, messageId, traceparent: headers["traceparent"]);
         }
         if (transaction.Hang is { } hang)
         {

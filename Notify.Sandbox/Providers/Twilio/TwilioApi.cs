@@ -58,7 +58,7 @@ public static partial class TwilioApi
 
         var sid = "SM" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var callback = statusCallback is null ? null : new Uri(statusCallback);
-        gate.Accept(provider, to!, ProviderResults.DeliveryIdFromHeader(request), sid, callback);
+        gate.Accept(provider, to!, ProviderResults.DeliveryIdFromHeader(request), sid, callback, ProviderResults.Traceparent(request));
 
         var now = time.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         var uri = $"/2010-04-01/Accounts/{accountSid}/Messages/{sid}";

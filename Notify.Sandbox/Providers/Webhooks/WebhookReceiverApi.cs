@@ -44,7 +44,7 @@ public static class WebhookReceiverApi
         }
 
         inbox.Add(endpoint, request, body, time.GetUtcNow());
-        var message = gate.Accept(provider, endpoint, id, id);
+        var message = gate.Accept(provider, endpoint, id, id, traceparent: ProviderResults.Traceparent(request));
         return Results.Json(new { received = true, arrival = message.Arrival });
     }
 

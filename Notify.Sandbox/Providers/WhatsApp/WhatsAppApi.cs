@@ -59,7 +59,7 @@ public static class WhatsAppApi
 
         var id = "wamid." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
         var deliveryId = String(body, "biz_opaque_callback_data") ?? ProviderResults.DeliveryIdFromHeader(request);
-        gate.Accept(provider, to, deliveryId, id);
+        gate.Accept(provider, to, deliveryId, id, traceparent: ProviderResults.Traceparent(request));
 
         var waId = new string([.. to.Where(char.IsDigit)]);
         object message = String(body, "type") == "template" ? new { id, message_status = "accepted" } : new { id };

@@ -26,6 +26,24 @@ public sealed class SmtpTests(SandboxFixture sandbox) : SandboxTests(sandbox)
         Assert.Equal(1, (await Sandbox.StatsAsync("smtp")).GetProperty("accepted").GetInt64());
     }
 
+    [Fact]
+    public async Task The_messages_traceparent_header_is_recorded()
+    {
+        var deliveryId = NewDeliveryId();
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        using var client = await ConnectAsync();
+        var mail = Mail("ada@example.com", deliveryId);
+        mail.Headers.Add("traceparent", traceparent);
+
+        var untraced = NewDeliveryId();
+        await client.SendAsync(mail);
+        await client.SendAsync(Mail("bob@example.com", untraced));
+
+        Assert.Equal(traceparent, Assert.Single(await Sandbox.MessagesAsync("smtp", deliveryId)).GetProperty("traceparent").GetString());
+        var other = Assert.Single(await Sandbox.MessagesAsync("smtp", untraced));
+        Assert.True(!other.TryGetProperty("traceparent", out var none) || none.ValueKind == System.Text.Json.JsonValueKind.Null);
+    }
+
     [Theory]
     [InlineData("PLAIN")]
     [InlineData("LOGIN")]

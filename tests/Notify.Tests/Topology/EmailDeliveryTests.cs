@@ -31,11 +31,7 @@ public sealed class EmailDeliveryTests(EmailTopologyFixture topology) : IClassFi
         Assert.Equal(1, seen.GetProperty("arrivals").GetInt32());
         Assert.Empty(await topology.MessagesAsync("smtp"));
         // The notification's trace (begun at the ingress) continues in the call to SendGrid.
-        await using var database = Npgsql.NpgsqlDataSource.Create(topology.App.GetConnectionString("notifydb"));
-        await using var query = database.CreateCommand("SELECT traceparent FROM notify.notifications WHERE id = @id");
-        query.Parameters.AddWithValue("id", Guid.Parse(notificationId));
-        var stored = (string)(await query.ExecuteScalarAsync())!;
-        Assert.Matches($"^00-{stored.Split('-')[1]}-[0-9a-f]{{16}}-0[01]$", seen.GetProperty("traceparent").GetString());
+        Assert.Matches($"^00-{await StoredTraceIdAsync(notificationId)}-[0-9a-f]{{16}}-0[01]$", seen.GetProperty("traceparent").GetString());
     }
 
     [Fact]
@@ -143,6 +139,8 @@ public sealed class EmailDeliveryTests(EmailTopologyFixture topology) : IClassFi
         Assert.Equal([("smtp", "sent")], whileOpen.Attempts.Select(a => (a.Provider, a.Outcome)));
         var seen = Assert.Single(await topology.MessagesAsync("smtp", openDeliveryId));
         Assert.Equal($"{openDeliveryId}@notify.example", whileOpen.ProviderMessageId);
+        // The message's traceparent header continues the notification's trace, as SendGrid's request does.
+        Assert.Matches($"^00-{await StoredTraceIdAsync(openId)}-[0-9a-f]{{16}}-0[01]$", seen.GetProperty("traceparent").GetString());
         Assert.Equal(whileOpen.ProviderMessageId, seen.GetProperty("providerMessageId").GetString());
         Assert.Equal(EmailTopologyFixture.CircuitFailures, await topology.RejectedAsync("sendgrid"));
         Assert.Empty(await topology.MessagesAsync("sendgrid"));
@@ -216,5 +214,14 @@ public sealed class EmailDeliveryTests(EmailTopologyFixture topology) : IClassFi
             .Where(l => l.Text.Contains("fail:", StringComparison.Ordinal) || l.Text.Contains("crit:", StringComparison.Ordinal))
             .ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    /// <summary>The trace id of the ingress span the notification stored (its <c>traceparent</c>).</summary>
+    private async Task<string> StoredTraceIdAsync(string notificationId)
+    {
+        await using var database = Npgsql.NpgsqlDataSource.Create(topology.App.GetConnectionString("notifydb"));
+        await using var query = database.CreateCommand("SELECT traceparent FROM notify.notifications WHERE id = @id");
+        query.Parameters.AddWithValue("id", Guid.Parse(notificationId));
+        return ((string)(await query.ExecuteScalarAsync())!).Split('-')[1];
     }
 }

@@ -28,7 +28,7 @@ public class TopologyFixture : IAsyncLifetime
 
     public Metadata DevelopmentKey => new() { { "authorization", "Bearer " + Topology.DevelopmentApiKey } };
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var builder = LocalApp.CreateBuilder([]);
         builder.Options.OnLog = Logs.Enqueue;
@@ -66,7 +66,7 @@ public class TopologyFixture : IAsyncLifetime
         Client = new NotifyService.NotifyServiceClient(_channel);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         _channel?.Dispose();
         if (App is not null)
