@@ -17,6 +17,9 @@ public static class NotifyAppModel
         ("push", "../Notify.Push/Notify.Push.csproj"),
     ];
 
+    /// <summary>The channels whose providers send delivery receipts back (SendGrid, Twilio, WhatsApp).</summary>
+    public static readonly IReadOnlyList<string> ReceiptChannels = ["email", "sms", "whatsapp"];
+
     public static NotifyTopology Configure(LocalAppBuilder builder, NotifyAppModelOptions? options = null)
     {
         options ??= new NotifyAppModelOptions();
@@ -68,6 +71,13 @@ public static class NotifyAppModel
             {
                 channel.WithEnvironment(name, value);
             }
+        }
+        // Receipts go back the other way, as the providers send them: the sandbox resolves
+        // http://email and http://whatsapp (and a StatusCallback on http://sms) by service discovery.
+        // Ports are planned before anything starts, so the mutual reference needs no start order.
+        foreach (var channel in channels.Where(c => ReceiptChannels.Contains(c.Name)))
+        {
+            sandbox.WithReference(channel);
         }
 
         return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox);
