@@ -41,4 +41,7 @@ internal static partial class SandboxLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Receipts: {State}")]
     public static partial void ReceiptsConfigured(ILogger logger, string state);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "{Provider} receipts for delivery {DeliveryId} to {Recipient} stopped by an unexpected {Error}")]
+    public static partial void ReceiptPlanFailed(ILogger logger, string provider, string? deliveryId, string recipient, string error);
 }

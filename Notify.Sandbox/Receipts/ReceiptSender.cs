@@ -56,6 +56,12 @@ public sealed class ReceiptSender(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, not a receiver's failure (those are answers): say so rather than lose the plan silently.
+            var first = plan.Receipts[0];
+            SandboxLog.ReceiptPlanFailed(logger, first.Provider, first.DeliveryId, Mask(first), ex.GetType().Name);
+        }
         finally
         {
             slots.Release();
