@@ -35,11 +35,11 @@ public sealed class ReceiptTestHost : IAsyncDisposable
         Action<WebApplication> map, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.Sources.Clear();   // not the appsettings.json that other projects copy into the test output
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         // Providers call over HTTP/1.1 (the test process's own defaults may say HTTP/2 for gRPC).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1));
-        builder.Configuration.Sources.Clear();   // not the appsettings.json that other projects copy into the test output
-        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(database.DataSource);
         if (time is not null)
         {
