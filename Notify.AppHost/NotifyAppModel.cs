@@ -17,8 +17,11 @@ public static class NotifyAppModel
         ("push", "../Notify.Push/Notify.Push.csproj"),
     ];
 
-    /// <summary>The channels whose providers send delivery receipts back (SendGrid, Twilio, WhatsApp).</summary>
-    public static readonly IReadOnlyList<string> ReceiptChannels = ["email", "sms", "whatsapp"];
+    /// <summary>
+    /// The channels the sandbox posts receipts to by name (SendGrid's and Meta's webhook URLs are
+    /// per account); Twilio's go to the StatusCallback each SMS names, so sms needs no reference.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ReceiptChannels = ["email", "whatsapp"];
 
     public static NotifyTopology Configure(LocalAppBuilder builder, NotifyAppModelOptions? options = null)
     {
@@ -73,7 +76,7 @@ public static class NotifyAppModel
             }
         }
         // Receipts go back the other way, as the providers send them: the sandbox resolves
-        // http://email and http://whatsapp (and a StatusCallback on http://sms) by service discovery.
+        // http://email and http://whatsapp by service discovery.
         // Ports are planned before anything starts, so the mutual reference needs no start order.
         foreach (var channel in channels.Where(c => ReceiptChannels.Contains(c.Name)))
         {
