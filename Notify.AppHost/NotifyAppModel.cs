@@ -17,6 +17,12 @@ public static class NotifyAppModel
         ("push", "../Notify.Push/Notify.Push.csproj"),
     ];
 
+    /// <summary>
+    /// The channels the sandbox posts receipts to by name (SendGrid's and Meta's webhook URLs are
+    /// per account); Twilio's go to the StatusCallback each SMS names, so sms needs no reference.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ReceiptChannels = ["email", "whatsapp"];
+
     public static NotifyTopology Configure(LocalAppBuilder builder, NotifyAppModelOptions? options = null)
     {
         options ??= new NotifyAppModelOptions();
@@ -73,6 +79,13 @@ public static class NotifyAppModel
             {
                 channel.WithEnvironment(name, value);
             }
+        }
+        // Receipts go back the other way, as the providers send them: the sandbox resolves
+        // http://email and http://whatsapp by service discovery.
+        // Ports are planned before anything starts, so the mutual reference needs no start order.
+        foreach (var channel in channels.Where(c => ReceiptChannels.Contains(c.Name)))
+        {
+            sandbox.WithReference(channel);
         }
 
         return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox);

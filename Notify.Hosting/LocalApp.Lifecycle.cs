@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Notify.Hosting.Model;
 using Notify.Hosting.Orchestration;
 using Notify.Hosting.Servers;
@@ -134,9 +135,19 @@ public sealed partial class LocalApp
         _state.Delete();
     }
 
-    /// <summary>0 for a project that waits on no project; dependents sit deeper and stop first.</summary>
-    private static int DependencyDepth(ProjectResource project) =>
-        project.WaitsFor.Concat(project.References).OfType<ProjectResource>().Select(d => DependencyDepth(d) + 1).DefaultIfEmpty(0).Max();
+    /// <summary>
+    /// 0 for a project that waits on no project; dependents sit deeper and stop first. References
+    /// may be mutual (the sandbox posts receipts to the channels that send through it): a path
+    /// does not go back to a project already on it.
+    /// </summary>
+    private static int DependencyDepth(ProjectResource project) => DependencyDepth(project, [project]);
+
+    private static int DependencyDepth(ProjectResource project, ImmutableHashSet<ProjectResource> path) =>
+        project.WaitsFor.Concat(project.References).OfType<ProjectResource>()
+            .Where(d => !path.Contains(d))
+            .Select(d => DependencyDepth(d, path.Add(d)) + 1)
+            .DefaultIfEmpty(0)
+            .Max();
 
     private string ResolveDll(ProjectResource project)
     {

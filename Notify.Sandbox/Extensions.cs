@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Notify.Sandbox.Control;
 using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers;
@@ -35,7 +36,7 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MessageLog>();
         builder.Services.AddSingleton<FaultInjector>();
-        builder.Services.AddSingleton<IReceiptScheduler, NoReceipts>();
+        builder.AddReceipts();
         builder.Services.AddSingleton<ProviderGate>();
         builder.Services.AddSingleton<HangFilter>();
         builder.Services.AddSingleton<SendGridErrors>();
@@ -52,6 +53,38 @@ public static class Extensions
         builder.Services.AddSingleton<SmtpListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpListener>());
         return builder;
+    }
+
+    /// <summary>
+    /// Delivery receipts: composed when a provider endpoint accepts a message, queued, and POSTed
+    /// by a background sender through an HTTP client that resolves <c>http://email</c> and
+    /// <c>http://whatsapp</c> by service discovery (<c>services__email__http__0</c>).
+    /// </summary>
+    private static void AddReceipts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IValidateOptions<SandboxOptions>, ReceiptOptionsValidation>();
+        builder.Services.AddSingleton<ReceiptLog>();
+        builder.Services.AddSingleton<SendGridEventSigner>();
+        builder.Services.AddSingleton<SendGridEvents>();
+        builder.Services.AddSingleton<TwilioStatusCallbacks>();
+        builder.Services.AddSingleton<WhatsAppStatuses>();
+        builder.Services.AddSingleton<ReceiptQueue>();
+        builder.Services.AddSingleton<IReceiptScheduler>(sp => sp.GetRequiredService<ReceiptQueue>());
+        builder.Services.AddSingleton<ReceiptPoster>();
+        builder.Services.AddHostedService<ReceiptSender>();
+        builder.Services.AddHttpClient(ReceiptPoster.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // The standard handler's breaker and timeouts (from the service defaults) would answer for the
+            // receiver; the sender owns retries and the per-try timeout, as SendGrid, Twilio and Meta do.
+            .ConfigureAdditionalHttpMessageHandlers(static (handlers, _) =>
+            {
+                for (var i = handlers.Count - 1; i >= 0; i--)
+                {
+                    if (handlers[i] is Microsoft.Extensions.Http.Resilience.ResilienceHandler)
+                    {
+                        handlers.RemoveAt(i);
+                    }
+                }
+            });
     }
 
     public static WebApplication MapProviderApis(this WebApplication app)

@@ -26,4 +26,22 @@ internal static partial class SandboxLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The SMTP server could not accept a connection ({Error}); still listening")]
     public static partial void SmtpAcceptFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "{Provider} receipt {Event} for delivery {DeliveryId} to {Recipient} answered {Status} (try {Try})")]
+    public static partial void ReceiptSent(ILogger logger, string provider, string @event, string? deliveryId, string recipient, int status, int @try);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Provider} receipt {Event} for delivery {DeliveryId} to {Recipient} got {Answer} from {Url}; retrying in {Delay}")]
+    public static partial void ReceiptRetrying(ILogger logger, string provider, string @event, string? deliveryId, string recipient, string answer, string url, TimeSpan delay);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "{Provider} receipt {Event} for delivery {DeliveryId} to {Recipient} given up after {Tries} tries; the last got {Answer} from {Url}")]
+    public static partial void ReceiptGivenUp(ILogger logger, string provider, string @event, string? deliveryId, string recipient, int tries, string answer, string url);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{Provider} receipts for delivery {DeliveryId} to {Recipient} dropped: {Capacity} messages already wait for theirs")]
+    public static partial void ReceiptQueueFull(ILogger logger, string provider, string? deliveryId, string recipient, int capacity);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Receipts: {State}")]
+    public static partial void ReceiptsConfigured(ILogger logger, string state);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "{Provider} receipts for delivery {DeliveryId} to {Recipient} stopped by an unexpected {Error}")]
+    public static partial void ReceiptPlanFailed(ILogger logger, string provider, string? deliveryId, string recipient, string error);
 }

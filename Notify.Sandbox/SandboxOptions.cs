@@ -1,4 +1,5 @@
 using Notify.Sandbox.Faults;
+using Notify.Sandbox.Receipts;
 
 namespace Notify.Sandbox;
 
@@ -26,6 +27,8 @@ public sealed class SandboxOptions
     public WebhookReceiverOptions Webhook { get; set; } = new();
 
     public SmtpOptions Smtp { get; set; } = new();
+
+    public ReceiptOptions Receipts { get; set; } = new();
 }
 
 public sealed class SendGridOptions
@@ -35,12 +38,60 @@ public sealed class SendGridOptions
 
     /// <summary>Bodies above this answer 413; SendGrid documents 20 MB in one place and 30 MB in another.</summary>
     public long MaxRequestBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>
+    /// Magic recipients: an address whose local part starts with a key (longest key wins, any case)
+    /// gets that outcome's events instead of <c>processed</c>, <c>delivered</c>. Configuration adds
+    /// to these defaults.
+    /// </summary>
+    public Dictionary<string, SendGridOutcome> ReceiptOutcomes { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["bounce"] = SendGridOutcome.Bounce,
+        ["dropped"] = SendGridOutcome.Dropped,
+        ["spamreport"] = SendGridOutcome.SpamReport,
+        ["unsubscribe"] = SendGridOutcome.Unsubscribe,
+        ["deferred"] = SendGridOutcome.Deferred,
+    };
+}
+
+/// <summary>What happens to a SendGrid message after <c>processed</c>.</summary>
+public enum SendGridOutcome
+{
+    /// <summary><c>delivered</c>.</summary>
+    Delivered,
+
+    /// <summary><c>bounce</c> (type bounce, 5.1.1): the address does not exist.</summary>
+    Bounce,
+
+    /// <summary><c>dropped</c> ("Bounced Address"): SendGrid did not even try.</summary>
+    Dropped,
+
+    /// <summary><c>delivered</c>, then the recipient marks it as spam.</summary>
+    SpamReport,
+
+    /// <summary><c>delivered</c>, then the recipient unsubscribes.</summary>
+    Unsubscribe,
+
+    /// <summary><c>deferred</c> once by the receiving server, then <c>delivered</c>.</summary>
+    Deferred,
 }
 
 public sealed class TwilioOptions
 {
     /// <summary>Auth token by account SID (<c>AC</c> + 32 hex digits), checked with HTTP Basic.</summary>
     public Dictionary<string, string> Accounts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Magic recipients (the number's digits) whose status callbacks end <c>undelivered</c> with
+    /// this <c>ErrorCode</c> instead of <c>delivered</c>. Configuration adds to these defaults.
+    /// </summary>
+    public Dictionary<string, int> ReceiptErrors { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["14155530003"] = 30003, // unreachable destination handset
+        ["14155530005"] = 30005, // unknown destination handset
+        ["14155530006"] = 30006, // landline or unreachable carrier
+        ["14155530007"] = 30007, // message filtered
+    };
 }
 
 public sealed class WhatsAppOptions
@@ -67,6 +118,17 @@ public sealed class WhatsAppOptions
         ["14155551050"] = 131050, // the user stopped marketing messages
         ["14155551056"] = 131056, // pair rate limit
         ["14155550429"] = 130429, // throughput reached (429 with Retry-After)
+    };
+
+    /// <summary>
+    /// Magic recipients (the number's digits) that are accepted but whose status webhook reports
+    /// <c>failed</c> with this error code. Configuration adds to these defaults.
+    /// </summary>
+    public Dictionary<string, int> ReceiptErrors { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["14155552026"] = 131026, // message undeliverable
+        ["14155552049"] = 131049, // not delivered to maintain healthy ecosystem engagement
+        ["14155552050"] = 131050, // the user stopped marketing messages
     };
 }
 

@@ -1,11 +1,13 @@
 using Notify.Sandbox.Faults;
 using Notify.Sandbox.Providers.Webhooks;
+using Notify.Sandbox.Receipts;
 using Notify.Sandbox.Recording;
 
 namespace Notify.Sandbox.Control;
 
 /// <summary>
-/// The sandbox's own JSON API under <c>/sandbox</c>: what arrived, counters, fault injection, reset.
+/// The sandbox's own JSON API under <c>/sandbox</c>: what arrived, counters, fault injection,
+/// receipts (<see cref="ReceiptControlApi"/>), reset.
 /// </summary>
 public static class ControlApi
 {
@@ -50,10 +52,13 @@ public static class ControlApi
         sandbox.MapGet("/webhooks", (WebhookInbox inbox, string? deliveryId, string? endpoint) =>
             Results.Ok(new { requests = inbox.Find(deliveryId, endpoint) }));
 
-        sandbox.MapPost("/reset", (MessageLog log, FaultInjector faults, WebhookInbox inbox) =>
+        sandbox.MapReceipts();
+
+        sandbox.MapPost("/reset", (MessageLog log, FaultInjector faults, WebhookInbox inbox, ReceiptLog receipts) =>
         {
             log.Clear();
             inbox.Clear();
+            receipts.Clear();
             faults.RestoreConfigured();
             return Results.NoContent();
         });

@@ -54,11 +54,15 @@ public sealed class ProviderGate(
     /// <summary>The injected fault for the next request to <paramref name="provider"/>, for protocols that are not HTTP (SMTP).</summary>
     public FaultDecision Decide(string provider) => faults.Decide(provider);
 
-    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, Uri? callback = null, string? traceparent = null)
+    /// <summary>Records and logs an accepted message and, when <paramref name="receipt"/> says what its receipts echo, schedules them.</summary>
+    public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, ReceiptContext? receipt = null, string? traceparent = null)
     {
         var message = messages.Accept(provider, recipient, deliveryId, providerMessageId, traceparent);
         SandboxLog.Accepted(logger, provider, providerMessageId, RecipientMask.Mask(recipient), deliveryId, message.Arrival);
-        receipts.MessageAccepted(message, callback);
+        if (receipt is not null)
+        {
+            receipts.MessageAccepted(message, receipt);
+        }
         return message;
     }
 }

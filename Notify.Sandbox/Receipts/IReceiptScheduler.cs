@@ -3,20 +3,11 @@ using Notify.Sandbox.Recording;
 namespace Notify.Sandbox.Receipts;
 
 /// <summary>
-/// Extension point for delivery receipts (the next issue): every accepted message is handed here
-/// with the callback its request named (Twilio <c>StatusCallback</c>; SendGrid and WhatsApp use a
-/// configured webhook URL). An implementation would queue it and later POST the provider's signed
-/// receipt (SendGrid ECDSA events, Twilio X-Twilio-Signature, Meta X-Hub-Signature-256).
+/// Takes every accepted message that will get delivery receipts, with what its send request said
+/// that the receipts echo (<see cref="ReceiptContext"/>). It must never block the provider
+/// endpoint that calls it: receipts are queued and POSTed later by a background sender.
 /// </summary>
 public interface IReceiptScheduler
 {
-    void MessageAccepted(RecordedMessage message, Uri? callback);
-}
-
-/// <summary>Sends no receipts; registered until the receipt issue replaces it.</summary>
-public sealed class NoReceipts : IReceiptScheduler
-{
-    public void MessageAccepted(RecordedMessage message, Uri? callback)
-    {
-    }
+    void MessageAccepted(RecordedMessage message, ReceiptContext context);
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Notify.Sandbox.Faults;
+using Notify.Sandbox.Receipts;
 
 namespace Notify.Sandbox.Providers.SendGrid;
 
@@ -67,10 +68,19 @@ public static class SendGridApi
 
         var messageId = NewMessageId();
         var requestDeliveryId = CustomArg(body) ?? ProviderResults.DeliveryIdFromHeader(request);
-        foreach (var personalization in personalizations)
+        var requestArgs = CustomArgs(body);
+        for (var i = 0; i < personalizations.Count; i++)
         {
+            var personalization = personalizations[i];
             var recipient = personalization.GetProperty("to")[0].GetProperty("email").GetString()!;
+            // Events repeat the send's custom args; a personalization's override the request's.
+            var args = new Dictionary<string, string>(requestArgs, StringComparer.Ordinal);
+            foreach (var (name, value) in CustomArgs(personalization))
+            {
+                args[name] = value;
+            }
             gate.Accept(provider, recipient, CustomArg(personalization) ?? requestDeliveryId, messageId,
+                new SendGridReceiptContext(args, i),
                 traceparent: ProviderResults.Traceparent(request));
         }
         return Results.StatusCode(202).WithHeader("X-Message-Id", messageId);
@@ -78,6 +88,12 @@ public static class SendGridApi
 
     private static string? CustomArg(JsonElement parent) =>
         parent.TryGetProperty("custom_args", out var args) && args.TryGetProperty(DeliveryIdArg, out var id) ? id.GetString() : null;
+
+    /// <summary>The string-valued <c>custom_args</c> of a request or personalization (SendGrid accepts only strings there).</summary>
+    private static Dictionary<string, string> CustomArgs(JsonElement parent) =>
+        parent.TryGetProperty("custom_args", out var args) && args.ValueKind == JsonValueKind.Object
+            ? args.EnumerateObject().Where(a => a.Value.ValueKind == JsonValueKind.String).ToDictionary(a => a.Name, a => a.Value.GetString()!, StringComparer.Ordinal)
+            : new(StringComparer.Ordinal);
 
     /// <summary>22 characters of URL-safe base64, the form of SendGrid's ids.</summary>
     private static string NewMessageId() =>

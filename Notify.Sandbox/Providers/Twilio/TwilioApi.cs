@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Notify.Sandbox.Faults;
+using Notify.Sandbox.Receipts;
 
 namespace Notify.Sandbox.Providers.Twilio;
 
@@ -57,8 +58,8 @@ public static partial class TwilioApi
         }
 
         var sid = "SM" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var callback = statusCallback is null ? null : new Uri(statusCallback);
-        gate.Accept(provider, to!, ProviderResults.DeliveryIdFromHeader(request), sid, callback, ProviderResults.Traceparent(request));
+        var receipt = statusCallback is null ? null : new TwilioReceiptContext(accountSid, from, messagingServiceSid, statusCallback);
+        gate.Accept(provider, to!, ProviderResults.DeliveryIdFromHeader(request), sid, receipt, ProviderResults.Traceparent(request));
 
         var now = time.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         var uri = $"/2010-04-01/Accounts/{accountSid}/Messages/{sid}";

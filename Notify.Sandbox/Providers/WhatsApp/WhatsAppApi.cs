@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Notify.Sandbox.Faults;
+using Notify.Sandbox.Receipts;
 
 namespace Notify.Sandbox.Providers.WhatsApp;
 
@@ -58,8 +59,9 @@ public static class WhatsAppApi
         }
 
         var id = "wamid." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
-        var deliveryId = String(body, "biz_opaque_callback_data") ?? ProviderResults.DeliveryIdFromHeader(request);
-        gate.Accept(provider, to, deliveryId, id, traceparent: ProviderResults.Traceparent(request));
+        var callbackData = String(body, "biz_opaque_callback_data");
+        gate.Accept(provider, to, callbackData ?? ProviderResults.DeliveryIdFromHeader(request), id,
+            new WhatsAppReceiptContext(phoneNumberId, callbackData), ProviderResults.Traceparent(request));
 
         var waId = new string([.. to.Where(char.IsDigit)]);
         object message = String(body, "type") == "template" ? new { id, message_status = "accepted" } : new { id };

@@ -13,6 +13,8 @@ public sealed class WhatsAppErrors : IProviderErrors
         [131026] = (400, "Message undeliverable", "Message failed to send because the recipient cannot receive it."),
         [131047] = (400, "Re-engagement message", "Message failed to send because more than 24 hours have passed since the customer last replied to this number."),
         [131048] = (400, "Spam rate limit hit", "Message failed to send because there are restrictions on how many messages can be sent from this phone number."),
+        [131049] = (400, "This message was not delivered to maintain healthy ecosystem engagement.",
+            "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."),
         [131050] = (400, "Unable to deliver the message", "The user has stopped marketing messages from this business."),
         [131056] = (400, "(Business Account, Consumer Account) pair rate limit hit",
             "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time."),
@@ -38,10 +40,15 @@ public sealed class WhatsAppErrors : IProviderErrors
     /// <summary>The HTTP status Meta answers <paramref name="code"/> with (400 for codes the sandbox has no entry for).</summary>
     public static int StatusOf(int code) => Known.TryGetValue(code, out var known) ? known.Status : 400;
 
+    /// <summary>The title and details Meta gives <paramref name="code"/>, also in a <c>failed</c> status webhook's <c>errors</c>.</summary>
+    public static (string Title, string Details) Describe(int code) =>
+        Known.TryGetValue(code, out var known) ? (known.Title, known.Details) : ("Message failed to send", $"Error {code}.");
+
     /// <summary>The error <paramref name="code"/> in Meta's words; throttling carries <c>Retry-After</c>.</summary>
     public static IResult ForCode(int code)
     {
-        var (status, title, details) = Known.TryGetValue(code, out var known) ? known : (400, "Message failed to send", $"Error {code}.");
+        var status = StatusOf(code);
+        var (title, details) = Describe(code);
         var result = Body(status, code, $"(#{code}) {title}", details);
         return status == 429 ? result.WithRetryAfter(1) : result;
     }

@@ -47,6 +47,8 @@ public sealed class SandboxFixture : IAsyncDisposable
             host.UseSetting("Sandbox:Webhook:SigningSecrets:0", WebhookSecret);
             host.UseSetting("Sandbox:Smtp:Port", "0");
             host.UseSetting($"Sandbox:Smtp:Users:{SmtpUser}", SmtpPassword);
+            // Receipts have their own fixture with a real clock and a real receiver (ReceiptFixture).
+            host.UseSetting("Sandbox:Receipts:Enabled", "false");
             host.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
         Client = _factory.CreateClient();

@@ -35,7 +35,10 @@ public sealed class EmailTopologyFixture : TopologyFixture, IAsyncLifetime
         {
             environment[$"Notify__Delivery__RetryDelays__{i}"] = "00:00:00.200";
         }
-        return options with { ChannelEnvironment = environment };
+        // These tests watch the sending path and wait for SENT; the sandbox's SendGrid receipts
+        // would move a delivery on to DELIVERED ~200 ms later, under the waiting test's feet.
+        var sandbox = new Dictionary<string, string> { ["Sandbox__Receipts__Enabled"] = "false" };
+        return options with { ChannelEnvironment = environment, SandboxEnvironment = sandbox };
     }
 
     /// <summary>

@@ -26,5 +26,8 @@ public sealed class WhatsAppTopologyFixture : TopologyFixture
             ["Notify__Delivery__CallTimeout"] = CallTimeout.ToString("c"),
             ["Notify__Delivery__Lease"] = "00:00:20",
         },
+        // These tests watch the sending path and wait for SENT; the sandbox's status webhooks
+        // would move a delivery on to DELIVERED and READ a few hundred milliseconds later.
+        SandboxEnvironment = new Dictionary<string, string> { ["Sandbox__Receipts__Enabled"] = "false" },
     };
 }
