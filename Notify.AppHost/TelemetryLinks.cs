@@ -11,8 +11,7 @@ namespace Notify.AppHost;
 /// </summary>
 public static class TelemetryLinks
 {
-    public const string PrometheusMissing =
-        "not installed; `apt-get install prometheus` and the AppHost starts one scraping every /metrics";
+    public const string PrometheusMissing = "not installed; `apt-get install prometheus` to get one here";
 
     public static Uri Metrics(ResourceProcess process) => new(process.Endpoints["http"], "/metrics");
 
@@ -25,27 +24,24 @@ public static class TelemetryLinks
     /// <summary>The console lines about telemetry, after the resource table.</summary>
     public static IReadOnlyList<string> Lines(LocalApp app, NotifyTopology topology)
     {
-        var lines = new List<string> { "Metrics and health of each process:" };
-        foreach (var project in topology.Projects)
-        {
-            var replicas = app.GetProcesses(project.Name);
-            foreach (var process in replicas)
-            {
-                var name = replicas.Count > 1 ? $"{process.ResourceName}#{process.Replica}" : process.ResourceName;
-                lines.Add($"  {name,-10} {Metrics(process)}  {HealthDetail(process)}");
-            }
-        }
+        var processes = topology.Projects.SelectMany(p => app.GetProcesses(p.Name)).ToList();
+        string Name(ResourceProcess p) =>
+            app.GetProcesses(p.ResourceName).Count > 1 ? $"{p.ResourceName}#{p.Replica}" : p.ResourceName;
+        var lines = new List<string> { "Metrics (Prometheus text):" };
+        lines.AddRange(processes.Select(p => $"  {Name(p),-10} {Metrics(p)}"));
+        lines.Add("Health detail (circuits, queue, rate limit):");
+        lines.AddRange(processes.Select(p => $"  {Name(p),-10} {HealthDetail(p)}"));
         if (topology.Prometheus is { } prometheus)
         {
             lines.Add(Prometheus(app, topology) is { } url
-                ? $"Prometheus:        {url}  (scrapes every /metrics each {prometheus.ScrapeInterval.TotalSeconds:0.#} s; data in {prometheus.Directory})"
+                ? $"Prometheus:        {url}  (every /metrics, each {prometheus.ScrapeInterval.TotalSeconds:0.#} s)"
                 : PrometheusServer.FindBinary() is null
                     ? $"Prometheus:        {PrometheusMissing}"
-                    : "Prometheus:        did not start (see its lines above); the processes' /metrics still answer");
+                    : "Prometheus:        did not start (see its lines above)");
         }
         lines.Add(app.Options.OtlpEndpoint is { } otlp
             ? $"Traces (OTLP):     every process exports to {otlp}"
-            : "Traces (OTLP):     not exported; --otlp-endpoint URL (or NOTIFY_OTLP_ENDPOINT) sends every process's traces, metrics and logs to your collector");
+            : "Traces (OTLP):     off; --otlp-endpoint URL or NOTIFY_OTLP_ENDPOINT");
         return lines;
     }
 }

@@ -65,7 +65,8 @@ public sealed class AppHostTelemetryTests : IAsyncLifetime
         {
             var metrics = endpoints["resources"]![name]!["metrics"]!.GetValue<string>();
             var detail = endpoints["resources"]![name]!["healthDetail"]!.GetValue<string>();
-            Assert.Contains(lines, l => l.Contains(name) && l.Contains(metrics) && l.Contains(detail));
+            Assert.Contains(lines, l => l.Contains(name) && l.EndsWith(metrics));
+            Assert.Contains(lines, l => l.Contains(name) && l.EndsWith(detail));
             Assert.Contains("# TYPE", await http.GetStringAsync(metrics));
             var view = await http.GetFromJsonAsync<JsonElement>(detail);
             Assert.True(view.GetProperty("ready").GetBoolean());

@@ -36,16 +36,20 @@ public sealed class TelemetryTests(TelemetryTopologyFixture topology) : IClassFi
         var dead = await WaitForAsync(refused, d => d.Status == DeliveryStatus.Dead);
         Assert.Equal("21211", dead.LastErrorCode);
 
-        // The queue gauges come from the channel's periodic reading: wait for one after the DEAD.
-        var metrics = await EventuallyAsync(() => MetricsAsync("sms"), m => Regex.IsMatch(m, Series("notify_queue_dead", "channel=\"sms\"") + " 1(\\D|$)", RegexOptions.Multiline));
+        // The queue gauges come from the channel's periodic reading, which may predate the last
+        // completion: wait for one that shows the queue empty and the one dead letter.
+        string[] settled =
+        [
+            Series("notify_queue_dead", "channel=\"sms\"") + " 1$",
+            Series("notify_queue_depth", "channel=\"sms\"", "status=\"PENDING\"") + " 0$",
+            Series("notify_queue_depth", "channel=\"sms\"", "status=\"RETRYING\"") + " 0$",
+            Series("notify_queue_depth", "channel=\"sms\"", "status=\"SENDING\"") + " 0$",
+            Series("notify_queue_oldest_claimable_age_seconds", "channel=\"sms\"") + " 0$",
+        ];
+        var metrics = await EventuallyAsync(() => MetricsAsync("sms"), m => settled.All(series => Regex.IsMatch(m, series)));
 
-        foreach (var status in new[] { "PENDING", "RETRYING", "SENDING" })
-        {
-            Assert.Matches(Series("notify_queue_depth", "channel=\"sms\"", $"status=\"{status}\"") + " 0", metrics);
-        }
-        Assert.Matches(Series("notify_queue_oldest_claimable_age_seconds", "channel=\"sms\"") + " 0", metrics);
-        Assert.Matches(Series("notify_circuit_state", "channel=\"sms\"", "provider=\"twilio\"") + " 0", metrics);
-        Assert.Matches(Series("notify_ratelimit_fallback", "channel=\"sms\"") + " 0", metrics);
+        Assert.Matches(Series("notify_circuit_state", "channel=\"sms\"", "provider=\"twilio\"") + " 0$", metrics);
+        Assert.Matches(Series("notify_ratelimit_fallback", "channel=\"sms\"") + " 0$", metrics);
         Assert.Matches(Series("notify_delivery_attempts_total", "channel=\"sms\"", "outcome=\"sent\"") + " [1-9]", metrics);
         Assert.Matches(Series("notify_delivery_attempts_total", "error_code=\"21211\"", "outcome=\"permanent\"") + " [1-9]", metrics);
         Assert.Matches(Series("notify_delivery_finished_total", "channel=\"sms\"", "status=\"DEAD\"") + " [1-9]", metrics);
@@ -87,7 +91,7 @@ public sealed class TelemetryTests(TelemetryTopologyFixture topology) : IClassFi
         Assert.True(channel.GetProperty("queue").GetProperty("oldestClaimableAgeSeconds").GetDouble() >= 0);
         // /health (the readiness probe) is not taken down by a provider's outage.
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(topology.App.GetEndpoint("sms", "http"), "/health"))).StatusCode);
-        Assert.Matches(Series("notify_circuit_state", "channel=\"sms\"", "provider=\"twilio\"") + " 1", metrics);
+        Assert.Matches(Series("notify_circuit_state", "channel=\"sms\"", "provider=\"twilio\"") + " 1$", metrics);
 
         // Once the break ends the probe goes through, the message is sent and the view is healthy again.
         var recovered = await WaitForAsync(failing, d => d.Status == DeliveryStatus.Sent);
@@ -112,7 +116,7 @@ public sealed class TelemetryTests(TelemetryTopologyFixture topology) : IClassFi
 
     /// <summary>A regex for one series of <paramref name="name"/> carrying every label given, in any order.</summary>
     private static string Series(string name, params string[] labels)
-        => Regex.Escape(name) + @"\{" + string.Concat(labels.Select(l => $"(?=[^}}]*{Regex.Escape(l)})")) + @"[^}]*\}";
+        => "(?m)^" + Regex.Escape(name) + @"\{" + string.Concat(labels.Select(l => $"(?=[^}}]*{Regex.Escape(l)})")) + @"[^}]*\}";
 
     private static JsonElement Twilio(JsonElement detail)
         => detail.GetProperty("channel").GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("provider").GetString() == "twilio");
