@@ -1,5 +1,6 @@
 using Notify.Delivery.Providers;
 using Notify.Delivery.Retries;
+using Notify.Email.Receipts;
 using Notify.Email.SendGrid;
 using Notify.Email.Smtp;
 using Notify.Outbox;
@@ -29,6 +30,8 @@ internal static class Extensions
         {
             return;
         }
+        builder.AddEmailReceipts();
+
         for (var i = 0; i < providers.Order.Count; i++)
         {
             switch (providers.Order[i])

@@ -1,4 +1,5 @@
 using Notify.Email;
+using Notify.Email.Receipts;
 
 // The email channel process: the shared delivery engine with SendGrid first and SMTP as its
 // failover provider (order and choice from Notify:Email:Providers).
@@ -10,5 +11,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapEmailReceipts();
 
 app.Run();

@@ -1,5 +1,6 @@
 using Notify.Delivery.Retries;
 using Notify.Outbox;
+using Notify.Sms.Receipts;
 using Notify.Sms.Twilio;
 
 namespace Notify.Sms;
@@ -16,6 +17,8 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddHttpClient<TwilioMessagesClient>();
+        builder.Services.AddSingleton<StatusCallbackUrl>();
+        builder.AddSmsReceipts();
 
         // Twilio's long-code limit: one message a second per sender number.
         builder.AddDeliveryEngine<TwilioSmsProvider>(ChannelNames.Sms, RetrySchedule.Sms, defaultRatePerSecond: 1);

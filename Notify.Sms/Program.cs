@@ -1,4 +1,5 @@
 using Notify.Sms;
+using Notify.Sms.Receipts;
 
 // The SMS channel process: the shared delivery engine with Twilio as its provider.
 var builder = WebApplication.CreateBuilder(args);
@@ -9,5 +10,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapSmsReceipts();
 
 app.Run();

@@ -3,6 +3,7 @@ using Notify.Delivery.Engine;
 using Notify.Delivery.Retries;
 using Notify.Outbox;
 using Notify.WhatsApp.CloudApi;
+using Notify.WhatsApp.Receipts;
 using Notify.WhatsApp.Tier;
 using StackExchange.Redis;
 
@@ -24,6 +25,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddHttpClient<WhatsAppCloudClient>();
+        builder.AddWhatsAppReceipts();
 
         // One ledger per phone number, shared with every replica through Redis.
         builder.Services.AddSingleton(sp => new MessagingTierLedger(

@@ -1,4 +1,5 @@
 using Notify.WhatsApp;
+using Notify.WhatsApp.Receipts;
 
 // The WhatsApp channel process: the shared delivery engine with Meta's Cloud API as its provider.
 var builder = WebApplication.CreateBuilder(args);
@@ -9,5 +10,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapWhatsAppReceipts();
 
 app.Run();

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Notify.Delivery.Providers;
+using Notify.Sms.Receipts;
 
 namespace Notify.Sms.Twilio;
 
@@ -15,7 +16,7 @@ public sealed record TwilioSendResult(HttpStatusCode Status, string? Sid, int? E
 /// project): <c>POST /2010-04-01/Accounts/{AccountSid}/Messages.json</c>, HTTP Basic auth,
 /// form-encoded body, JSON answers (201 with a <c>sid</c>, or <c>{code, message, status}</c>).
 /// </summary>
-public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions> options)
+public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions> options, StatusCallbackUrl callbacks)
 {
     /// <summary>Notify's delivery id travels with every call so the far side can correlate (Twilio has no idempotency key).</summary>
     public const string DeliveryIdHeader = "X-Notify-Delivery-Id";
@@ -33,7 +34,7 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
         {
             form.Add(new("From", _options.From!));
         }
-        if (_options.StatusCallback is { } callback)
+        if (callbacks.For(deliveryId) is { } callback)
         {
             form.Add(new("StatusCallback", callback.ToString()));
         }

@@ -44,6 +44,8 @@ public sealed class TwilioSmsProvider(TwilioMessagesClient client) : IDeliveryPr
         return new ProviderResult(outcome, ErrorCode: code, ErrorMessage: result.ErrorMessage, HttpStatus: status, RetryAfter: result.RetryAfter)
         {
             Throttled = result.Status == HttpStatusCode.TooManyRequests || result.ErrorCode is 20429,
+            // The recipient replied STOP to this sender: Twilio will refuse every message until they reply START.
+            SuppressReason = result.ErrorCode is 21610 ? "stop" : null,
         };
     }
 }
