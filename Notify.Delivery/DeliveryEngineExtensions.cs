@@ -29,7 +29,7 @@ public static class DeliveryEngineExtensions
     /// with <see cref="AddFailoverProvider{TProvider}"/>, tried in the order added.
     /// </remarks>
     public static IHostApplicationBuilder AddDeliveryEngine<TProvider>(this IHostApplicationBuilder builder, string channel, RetrySchedule defaultSchedule,
-        double defaultRatePerSecond = 0)
+        double defaultRatePerSecond = 0, bool successIsDelivered = false)
         where TProvider : class, IDeliveryProvider
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -43,7 +43,11 @@ public static class DeliveryEngineExtensions
         builder.Services.AddOptions<DeliveryWorkerOptions>()
             .Configure(options => options.RatePerSecond = defaultRatePerSecond)
             .BindConfiguration(SectionName)
-            .Configure(options => options.Channel = channel)
+            .Configure(options =>
+            {
+                options.Channel = channel;
+                options.SuccessIsDelivered = successIsDelivered;
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         // Uses the IConnectionMultiplexer that AddRedisClient("redis") registers.

@@ -43,6 +43,8 @@ internal static class Extensions
         builder.Services.AddSingleton<SendRequestValidator>();
         builder.Services.AddSingleton<NotificationFactory>();
         builder.Services.AddSingleton<TemplateStore>();
+        builder.Services.AddSingleton<Notify.Outbox.Suppressions.SuppressionStore>();
+        builder.Services.AddSingleton<Notify.Ingress.Suppressions.SuppressionService>();
         builder.Services.AddSingleton<StartupChecks>();
 
         builder.Services.AddGrpc(options =>

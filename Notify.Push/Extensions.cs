@@ -43,7 +43,8 @@ internal static class Extensions
 
         // Both providers serve the channel side by side: each Handles only its own platform,
         // so an FCM delivery never fails over to APNs. Each has its own circuit.
-        builder.AddDeliveryEngine<FcmPushProvider>(ChannelNames.Push, RetrySchedule.Push, defaultRatePerSecond: 1_000);
+        builder.AddDeliveryEngine<FcmPushProvider>(ChannelNames.Push, RetrySchedule.Push, defaultRatePerSecond: 1_000,
+            successIsDelivered: true);   // FCM and APNs send no receipts: their acceptance is the last word Notify gets
         builder.AddFailoverProvider<ApnsPushProvider>();
     }
 }

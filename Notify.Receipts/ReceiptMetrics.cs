@@ -15,16 +15,12 @@ public static class ReceiptMetrics
         "notify.receipts.refused", unit: "{request}",
         description: "Receipt requests refused, by channel, provider and reason (bad_signature, stale_timestamp, too_large…).");
 
-    private static readonly Histogram<double> AcceptToDelivered = NotifyTelemetry.Meter.CreateHistogram<double>(
-        "notify.delivery.accept_to_delivered", unit: "s",
-        description: "From the ingress accepting a notification to the provider reporting it delivered, by channel.");
-
     public static void Event(string channel, string provider, string outcome)
         => Received.Add(1, new TagList { { "channel", channel }, { "provider", provider }, { "outcome", outcome } });
 
     public static void Refusal(string channel, string provider, string reason)
         => Refused.Add(1, new TagList { { "channel", channel }, { "provider", provider }, { "reason", reason } });
 
-    public static void Delivered(string channel, TimeSpan sinceAccepted)
-        => AcceptToDelivered.Record(Math.Max(0, sinceAccepted.TotalSeconds), new KeyValuePair<string, object?>("channel", channel));
+    /// <summary>The accept→delivered histogram is the engine's (webhook and push deliver without a receipt).</summary>
+    public static void Delivered(string channel, TimeSpan sinceAccepted) => Notify.Delivery.Telemetry.DeliveryMetrics.Delivered(channel, sinceAccepted);
 }

@@ -21,6 +21,7 @@ internal static class Extensions
         builder.Services.AddHostedService<WebhookStartupReport>();
 
         // 100 calls a second per endpoint (the rate-limit key is the endpoint), shared by replicas.
-        builder.AddDeliveryEngine<WebhookProvider>(ChannelNames.Webhook, RetrySchedule.Webhook, defaultRatePerSecond: 100);
+        builder.AddDeliveryEngine<WebhookProvider>(ChannelNames.Webhook, RetrySchedule.Webhook, defaultRatePerSecond: 100,
+            successIsDelivered: true);   // the endpoint's 2xx is the delivery: no receipt follows
     }
 }

@@ -386,9 +386,13 @@ public sealed partial class DeliveryWorker(
     {
         switch (completion.Status)
         {
-            case DeliveryStatuses.Sent:
+            case DeliveryStatuses.Sent or DeliveryStatuses.Delivered:
                 DeliveryMetrics.Sent(_options.Channel, time.GetUtcNow().UtcDateTime - delivery.DueSince);
                 DeliveryMetrics.Finish(_options.Channel, completion.Status, null);
+                if (completion.Status == DeliveryStatuses.Delivered)
+                {
+                    DeliveryMetrics.Delivered(_options.Channel, time.GetUtcNow() - UuidV7.Timestamp(delivery.Id));
+                }
                 break;
             case DeliveryStatuses.Dead or DeliveryStatuses.Expired:
                 DeliveryMetrics.Finish(_options.Channel, completion.Status, completion.ErrorCode);
@@ -421,7 +425,9 @@ public sealed partial class DeliveryWorker(
     {
         if (result.Outcome == ProviderOutcome.Sent)
         {
-            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Sent, null, provider.Name,
+            // Webhook endpoints and push services answer for the delivery itself: no receipt follows.
+            var status = _options.SuccessIsDelivered ? DeliveryStatuses.Delivered : DeliveryStatuses.Sent;
+            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, status, null, provider.Name,
                 result.ProviderMessageId, null, null, attempts);
         }
         var startedAt = attempts[0].StartedAt;

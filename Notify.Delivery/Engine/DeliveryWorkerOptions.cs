@@ -25,6 +25,14 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     [Range(1, 16)]
     public int BatchesInFlight { get; set; } = 2;
 
+    /// <summary>
+    /// True for channels whose provider's success answer is the last word on the message:
+    /// a webhook endpoint's 2xx, FCM's and APNs' acceptance (neither sends receipts). Such
+    /// deliveries complete as <c>DELIVERED</c>; the others as <c>SENT</c>, moved on by receipts.
+    /// Set by the channel, not configuration.
+    /// </summary>
+    public bool SuccessIsDelivered { get; set; }
+
     /// <summary>How long a claim is held before the reaper may take it back.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -26,9 +26,13 @@ public static class DeliveryMetrics
         "notify.delivery.accept_to_provider", unit: "s",
         description: "From the ingress accepting a notification (or its send_at) to a provider accepting the delivery, by channel.");
 
+    private static readonly Histogram<double> AcceptToDelivered = Meter.CreateHistogram<double>(
+        "notify.delivery.accept_to_delivered", unit: "s",
+        description: "From the ingress accepting a notification to its delivery: a provider's receipt saying delivered, or (webhook, push) the provider's success answer; by channel.");
+
     private static readonly Counter<long> Finished = Meter.CreateCounter<long>(
         "notify.delivery.finished", unit: "{delivery}",
-        description: "Deliveries that reached a final status in a worker (SENT, DEAD, EXPIRED), by channel, status and error code.");
+        description: "Deliveries that reached a final status in a worker (SENT, DELIVERED, DEAD, EXPIRED), by channel, status and error code.");
 
     private static readonly Counter<long> HandedBack = Meter.CreateCounter<long>(
         "notify.delivery.handed_back", unit: "{delivery}",
@@ -61,6 +65,9 @@ public static class DeliveryMetrics
 
     public static void Sent(string channel, TimeSpan sinceAccepted)
         => AcceptToProvider.Record(Math.Max(0, sinceAccepted.TotalSeconds), new KeyValuePair<string, object?>("channel", channel));
+
+    public static void Delivered(string channel, TimeSpan sinceAccepted)
+        => AcceptToDelivered.Record(Math.Max(0, sinceAccepted.TotalSeconds), new KeyValuePair<string, object?>("channel", channel));
 
     public static void Finish(string channel, string status, string? errorCode)
         => Finished.Add(1, new("channel", channel), new("status", status), new("error_code", errorCode ?? ""));

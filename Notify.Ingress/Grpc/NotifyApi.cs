@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Notify.Grpc.V1;
+using Notify.Ingress.Suppressions;
 using Notify.Ingress.Templates;
 using Notify.Templates;
 using Notify.Ingress.Validation;
@@ -15,7 +16,8 @@ internal sealed class NotifyApi(
     NotificationFactory factory,
     OutboxWriter writer,
     NotificationReader reader,
-    TemplateStore templates) : NotifyService.NotifyServiceBase
+    TemplateStore templates,
+    SuppressionService suppressions) : NotifyService.NotifyServiceBase
 {
     public const int MaxBatchSize = 1_000;
 
@@ -123,6 +125,15 @@ internal sealed class NotifyApi(
 
     public override Task<ListTemplatesResponse> ListTemplates(ListTemplatesRequest request, ServerCallContext context)
         => templates.ListAsync(TenantContext.Get(context).TenantId, request.TemplateIdPrefix, request.PageSize, request.PageToken, context.CancellationToken);
+
+    public override Task<ListSuppressionsResponse> ListSuppressions(ListSuppressionsRequest request, ServerCallContext context)
+        => suppressions.ListAsync(TenantContext.Get(context).TenantId, request, context.CancellationToken);
+
+    public override Task<Suppression> AddSuppression(AddSuppressionRequest request, ServerCallContext context)
+        => suppressions.AddAsync(TenantContext.Get(context).TenantId, request, context.CancellationToken);
+
+    public override Task<RemoveSuppressionResponse> RemoveSuppression(RemoveSuppressionRequest request, ServerCallContext context)
+        => suppressions.RemoveAsync(TenantContext.Get(context).TenantId, request, context.CancellationToken);
 
     /// <summary>
     /// For a template send: the version of the template each channel will use (pinned now,

@@ -57,7 +57,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                 provider_message_id = coalesce(u.provider_message_id, d.provider_message_id),
                 last_error_code = u.error_code,
                 last_error_message = u.error_message,
-                sent_at = CASE WHEN u.status = 'SENT' THEN now() ELSE d.sent_at END,
+                sent_at = CASE WHEN u.status IN ('SENT', 'DELIVERED') THEN now() ELSE d.sent_at END,
+                delivered_at = CASE WHEN u.status = 'DELIVERED' THEN now() ELSE d.delivered_at END,
                 locked_by = NULL, lock_expires_at = NULL, updated_at = now()
             FROM u
             WHERE d.channel = @channel AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'

@@ -1,7 +1,7 @@
 // Sends one notification on all five channels through a running AppHost, waits until every
 // delivery has left Notify, then asks the provider sandbox how many times each arrived.
 // Usage (with scripts/run.sh running):  npm install && node all-channels.mjs
-// Exit code 0 only if every delivery is SENT and the sandbox saw each exactly once.
+// Exit code 0 only if every delivery is DELIVERED and the sandbox saw each exactly once.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,8 @@ const sent = await call('Send', {
 let deliveries = [];
 for (let i = 0; i < 60; i++) {
   deliveries = (await call('GetNotification', { notification_id: sent.notification_id })).deliveries;
-  if (deliveries.every(d => d.status !== 'DELIVERY_STATUS_PENDING' && d.status !== 'DELIVERY_STATUS_SENDING' && d.status !== 'DELIVERY_STATUS_RETRYING')) break;
+  // Email, SMS and WhatsApp reach DELIVERED when the provider's receipt arrives; webhook and push at once.
+  if (deliveries.every(d => d.status === 'DELIVERY_STATUS_DELIVERED' || d.status === 'DELIVERY_STATUS_DEAD' || d.status === 'DELIVERY_STATUS_FAILED')) break;
   await new Promise(r => setTimeout(r, 500));
 }
 client.close();
@@ -58,7 +59,7 @@ let ok = true;
 for (const d of deliveries) {
   const seen = await (await fetch(new URL(`/sandbox/messages?deliveryId=${d.delivery_id}`, sandbox))).json();
   const arrivals = seen.messages.reduce((n, m) => n + m.arrivals, 0);
-  const good = d.status === 'DELIVERY_STATUS_SENT' && arrivals === 1;
+  const good = d.status === 'DELIVERY_STATUS_DELIVERED' && arrivals === 1;
   ok &&= good;
   console.log(`${good ? 'ok  ' : 'FAIL'} ${d.channel.padEnd(16)} ${d.recipient_masked.padEnd(22)} ${d.status} via ${d.provider || '-'} (attempts ${d.attempt_count}); sandbox saw it ${arrivals} time(s)`);
 }

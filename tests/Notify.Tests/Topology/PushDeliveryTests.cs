@@ -30,12 +30,12 @@ public sealed class PushDeliveryTests(PushTopologyFixture topology) : IClassFixt
     {
         var (fcmToken, apnsToken) = (NewFcmToken(), NewApnsToken());
 
-        var (_, deliveries) = await SendAndWaitAsync([Fcm(fcmToken), Apns(apnsToken)], all => all.All(d => d.Status == DeliveryStatus.Sent));
+        var (_, deliveries) = await SendAndWaitAsync([Fcm(fcmToken), Apns(apnsToken)], all => all.All(d => d.Status == DeliveryStatus.Delivered));
 
         var (fcm, apns) = (deliveries[0], deliveries[1]);
-        Assert.Equal(("fcm", DeliveryStatus.Sent, 1), (fcm.Provider, fcm.Status, fcm.AttemptCount));
+        Assert.Equal(("fcm", DeliveryStatus.Delivered, 1), (fcm.Provider, fcm.Status, fcm.AttemptCount));
         Assert.StartsWith("projects/notify-dev/messages/", fcm.ProviderMessageId);
-        Assert.Equal(("apns", DeliveryStatus.Sent, 1), (apns.Provider, apns.Status, apns.AttemptCount));
+        Assert.Equal(("apns", DeliveryStatus.Delivered, 1), (apns.Provider, apns.Status, apns.AttemptCount));
         Assert.Equal(apns.DeliveryId, apns.ProviderMessageId);
         await AssertSeenOnceAsync("fcm", fcm, fcmToken);
         await AssertSeenOnceAsync("apns", apns, apnsToken);
@@ -48,7 +48,7 @@ public sealed class PushDeliveryTests(PushTopologyFixture topology) : IClassFixt
         await SetFaultsAsync(new { provider = "fcm", serverErrorPercent = 50 });
         await SetFaultsAsync(new { provider = "apns", serverErrorPercent = 50 });
 
-        var (_, deliveries) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())], all => all.All(d => d.Status == DeliveryStatus.Sent));
+        var (_, deliveries) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())], all => all.All(d => d.Status == DeliveryStatus.Delivered));
 
         Assert.All(deliveries, d => Assert.Equal(3, d.AttemptCount));
         Assert.Equal(["INTERNAL", "INTERNAL", ""], deliveries[0].Attempts.Select(a => a.ErrorCode));
@@ -63,7 +63,7 @@ public sealed class PushDeliveryTests(PushTopologyFixture topology) : IClassFixt
         await SetFaultsAsync(new { provider = "fcm", throttlePercent = 30, retryAfterSeconds = 2 });
         await SetFaultsAsync(new { provider = "apns", throttlePercent = 30 });
 
-        var (_, deliveries) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())], all => all.All(d => d.Status == DeliveryStatus.Sent));
+        var (_, deliveries) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())], all => all.All(d => d.Status == DeliveryStatus.Delivered));
 
         var fcm = deliveries[0].Attempts;
         Assert.Equal([("retryable", 429, "QUOTA_EXCEEDED"), ("sent", 200, "")], fcm.Select(a => (a.Outcome, a.HttpStatus, a.ErrorCode)));
@@ -104,7 +104,7 @@ public sealed class PushDeliveryTests(PushTopologyFixture topology) : IClassFixt
         await SetFaultsAsync(new { provider = "fcm", timeoutPercent = 30, timeoutSeconds = 15 });
         await SetFaultsAsync(new { provider = "apns", timeoutPercent = 30, timeoutSeconds = 15 });
 
-        var (_, deliveries) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())], all => all.All(d => d.Status == DeliveryStatus.Sent));
+        var (_, deliveries) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())], all => all.All(d => d.Status == DeliveryStatus.Delivered));
 
         foreach (var (delivery, provider) in deliveries.Zip(["fcm", "apns"]))
         {
@@ -124,19 +124,19 @@ public sealed class PushDeliveryTests(PushTopologyFixture topology) : IClassFixt
             all => all.All(d => d.AttemptCount == 1));
         var openedAt = DateTime.UtcNow;
         var (second, during) = await SendAndWaitAsync([Fcm(NewFcmToken()), Apns(NewApnsToken())],
-            all => all[1].Status == DeliveryStatus.Sent && all[0].LastErrorCode == "CIRCUIT_OPEN");
+            all => all[1].Status == DeliveryStatus.Delivered && all[0].LastErrorCode == "CIRCUIT_OPEN");
         var stillOpen = DateTime.UtcNow - openedAt < PushTopologyFixture.CircuitBreak - TimeSpan.FromSeconds(2);
         var firstWhileOpen = await DeliveriesAsync(first);
 
         Assert.All(failing, d => Assert.Equal((DeliveryStatus.Retrying, "UNAVAILABLE"), (d.Status, d.LastErrorCode)));
         Assert.True(stillOpen, "the checks below ran after the break had ended");
-        Assert.Equal((DeliveryStatus.Sent, "apns"), (during[1].Status, during[1].Provider));
+        Assert.Equal((DeliveryStatus.Delivered, "apns"), (during[1].Status, during[1].Provider));
         Assert.Equal((DeliveryStatus.Pending, 0), (during[0].Status, during[0].AttemptCount));
         Assert.All(firstWhileOpen, d => Assert.Equal(1, d.AttemptCount));
 
         // After the break a probe finds FCM back, the circuit closes, and everything goes.
-        var recoveredFirst = await WaitAsync(first, all => all.All(d => d.Status == DeliveryStatus.Sent), TimeSpan.FromSeconds(40));
-        var recoveredSecond = await WaitAsync(second, all => all.All(d => d.Status == DeliveryStatus.Sent), TimeSpan.FromSeconds(40));
+        var recoveredFirst = await WaitAsync(first, all => all.All(d => d.Status == DeliveryStatus.Delivered), TimeSpan.FromSeconds(40));
+        var recoveredSecond = await WaitAsync(second, all => all.All(d => d.Status == DeliveryStatus.Delivered), TimeSpan.FromSeconds(40));
 
         Assert.All(recoveredFirst, d => Assert.Equal([("retryable", "UNAVAILABLE"), ("sent", "")], d.Attempts.Select(a => (a.Outcome, a.ErrorCode))));
         Assert.Equal(1, recoveredSecond[0].AttemptCount);

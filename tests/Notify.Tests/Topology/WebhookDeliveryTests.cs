@@ -22,7 +22,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
     {
         var (notificationId, deliveryId) = await topology.SendWebhookAsync("acme-" + Guid.NewGuid().ToString("N")[..8]);
 
-        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Delivered, "DELIVERED");
 
         Assert.Equal("webhook", delivery.Provider);
         Assert.Equal(deliveryId, delivery.ProviderMessageId);
@@ -53,7 +53,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         await topology.SetFaultsAsync(new { provider = "webhook", serverErrorPercent = WebhookTopologyFixture.FirstRequestOnly });
         var (notificationId, deliveryId) = await topology.SendWebhookAsync("retry-" + Guid.NewGuid().ToString("N")[..8]);
 
-        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Delivered, "DELIVERED");
 
         Assert.Equal(2, delivery.AttemptCount);
         Assert.Equal("retryable", delivery.Attempts[0].Outcome);
@@ -69,7 +69,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         await topology.SetFaultsAsync(new { provider = "webhook", throttlePercent = WebhookTopologyFixture.FirstRequestOnly, retryAfterSeconds = 2 });
         var (notificationId, deliveryId) = await topology.SendWebhookAsync("throttled-" + Guid.NewGuid().ToString("N")[..8]);
 
-        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Delivered, "DELIVERED");
 
         Assert.Equal(2, delivery.AttemptCount);
         Assert.Equal(429, delivery.Attempts[0].HttpStatus);
@@ -105,7 +105,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         await topology.SetFaultsAsync(new { provider = "webhook", timeoutPercent = WebhookTopologyFixture.FirstRequestOnly, timeoutSeconds = 10 });
         var (notificationId, deliveryId) = await topology.SendWebhookAsync("slow-" + Guid.NewGuid().ToString("N")[..8]);
 
-        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT");
+        var delivery = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Delivered, "DELIVERED");
 
         Assert.Equal(2, delivery.AttemptCount);
         Assert.Equal("timeout", delivery.Attempts[0].Outcome);
@@ -169,7 +169,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         var during = await topology.DeliveryAsync(notificationId);
         var rejectedDuring = await topology.RejectedAsync();
         await topology.ClearFaultsAsync();
-        var recovered = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Sent, "SENT after the break");
+        var recovered = await topology.WaitForAsync(notificationId, d => d.Status == DeliveryStatus.Delivered, "SENT after the break");
 
         Assert.Equal(3, failing.AttemptCount);
         Assert.Equal(failing.AttemptCount, during.AttemptCount);
