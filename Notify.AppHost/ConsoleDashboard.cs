@@ -52,11 +52,8 @@ public sealed class ConsoleDashboard
             $"gRPC (notify.v1):  {ingress.Endpoints["grpc"]}",
             $"Dev API key:       {topology.DevelopmentApiKeyPath}  (tenant 'dev')",
             $"Endpoints file:    {topology.EndpointsFilePath}",
-            "Metrics (Prometheus):",
         };
-        lines.AddRange(topology.Channels.Prepend(topology.Ingress)
-            .SelectMany(p => app.GetProcesses(p.Name))
-            .Select(p => $"  {p.ResourceName,-10} {new Uri(p.Endpoints["http"], "/metrics")}"));
+        lines.AddRange(TelemetryLinks.Lines(app, topology));
         lines.Add("Press Ctrl-C to stop everything.");
         lock (_gate)
         {

@@ -14,13 +14,15 @@ public static class EndpointsFile
     public static async Task WriteAsync(LocalApp app, NotifyTopology topology)
     {
         var resources = new JsonObject();
-        foreach (var project in topology.Channels.Prepend(topology.Ingress).Append(topology.Sandbox))
+        foreach (var project in topology.Projects)
         {
             var replicas = app.GetProcesses(project.Name);
             var entry = new JsonObject
             {
                 ["pids"] = new JsonArray([.. replicas.Select(p => JsonValue.Create(p.Pid))]),
                 ["endpoints"] = Endpoints(replicas[0]),
+                ["metrics"] = TelemetryLinks.Metrics(replicas[0]).ToString(),
+                ["healthDetail"] = TelemetryLinks.HealthDetail(replicas[0]).ToString(),
             };
             if (replicas.Count > 1)
             {
@@ -28,6 +30,8 @@ public static class EndpointsFile
                 {
                     ["pid"] = p.Pid,
                     ["endpoints"] = Endpoints(p),
+                    ["metrics"] = TelemetryLinks.Metrics(p).ToString(),
+                    ["healthDetail"] = TelemetryLinks.HealthDetail(p).ToString(),
                 })]);
             }
             resources[project.Name] = entry;
@@ -43,6 +47,12 @@ public static class EndpointsFile
                 [topology.Redis.Name] = app.GetConnectionString(topology.Redis.Name),
             },
             ["resources"] = resources,
+            // Where telemetry can be seen: null when no local Prometheus runs / nothing is exported.
+            ["telemetry"] = new JsonObject
+            {
+                ["prometheus"] = TelemetryLinks.Prometheus(app, topology)?.ToString(),
+                ["otlpEndpoint"] = app.Options.OtlpEndpoint,
+            },
         };
 
         // Write then rename, so a reader never sees half a file.

@@ -88,6 +88,11 @@ public static class NotifyAppModel
             sandbox.WithReference(channel);
         }
 
-        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox);
+        // Every process's /metrics over time, when Debian's prometheus is installed.
+        var prometheus = options.Prometheus
+            ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5))
+            : null;
+
+        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus);
     }
 }

@@ -17,6 +17,12 @@ public sealed record NotifyAppModelOptions
 
     public bool PersistentPostgres { get; init; } = true;
 
+    /// <summary>
+    /// Start a local Prometheus scraping every process (when Debian's <c>prometheus</c> is
+    /// installed). The AppHost turns it on unless <c>--no-prometheus</c>; tests leave it off.
+    /// </summary>
+    public bool Prometheus { get; init; }
+
     public int IngressReplicas { get; init; } = 1;
 
     public int ChannelReplicas { get; init; } = 1;
@@ -41,7 +47,11 @@ public sealed record NotifyAppModelOptions
 
     public static NotifyAppModelOptions FromArgs(string[] args)
     {
-        var options = new NotifyAppModelOptions { IncludeChannels = !args.Contains("--no-channels") };
+        var options = new NotifyAppModelOptions
+        {
+            IncludeChannels = !args.Contains("--no-channels"),
+            Prometheus = !args.Contains("--no-prometheus"),
+        };
         var stateDir = Array.IndexOf(args, "--state-dir");
         return stateDir >= 0 && stateDir < args.Length - 1
             ? options with { StateDirectory = Path.GetFullPath(args[stateDir + 1]) }

@@ -11,7 +11,11 @@ public sealed record NotifyTopology(
     RedisResource Redis,
     ProjectResource Ingress,
     IReadOnlyList<ProjectResource> Channels,
-    ProjectResource Sandbox)
+    ProjectResource Sandbox,
+    PrometheusResource? Prometheus = null)
 {
     public string EndpointsFilePath => Path.Combine(StateDirectory, "endpoints.json");
+
+    /// <summary>Every Notify process, in the order the console and endpoints.json list them.</summary>
+    public IEnumerable<ProjectResource> Projects => Channels.Prepend(Ingress).Append(Sandbox);
 }

@@ -3,10 +3,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Notify.Delivery.Content;
 using Notify.Delivery.Engine;
+using Notify.Delivery.Health;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
+using Notify.Delivery.Telemetry;
 using Notify.Outbox.Claiming;
+using Notify.Outbox.Reading;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -53,7 +56,13 @@ public static class DeliveryEngineExtensions
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryWorkerOptions>>().Value.Replicas,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RedisRateLimiter>>()));
-        builder.Services.AddHostedService<DeliveryWorker>();
+        // Singletons first, so the detailed health view can read the live worker and monitor.
+        builder.Services.AddSingleton<DeliveryWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        builder.Services.TryAddSingleton<QueueStatistics>();
+        builder.Services.AddSingleton<QueueMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueMonitor>());
+        builder.Services.AddHealthChecks().AddCheck<ChannelHealthCheck>(ChannelHealthCheck.Name, tags: [ChannelHealthCheck.DetailTag]);
         return builder;
     }
 

@@ -51,6 +51,12 @@ public sealed partial class LocalApp
                     rows.Add(new(redis.Name, "redis", 0, server.IsRunning ? "Running" : "Stopped", server.Pid,
                         [$"tcp://{server.ConnectionString}"], server.IsRunning ? "Healthy" : "-"));
                     break;
+                case PrometheusResource prometheus:
+                    rows.Add(_prometheus.TryGetValue(prometheus.Name, out var scraper)
+                        ? new(prometheus.Name, "prometheus", 0, scraper.IsRunning ? "Running" : "Stopped", scraper.Pid,
+                            [scraper.Url.ToString()], scraper.IsRunning ? "Healthy" : "-")
+                        : new(prometheus.Name, "prometheus", 0, PrometheusServer.FindBinary() is null ? "Not installed" : "Not started", 0, [], "-"));
+                    break;
                 case ProjectResource project when _processes.TryGetValue(project.Name, out var replicas):
                     rows.AddRange(replicas.Select(p => new ResourceSnapshot(project.Name, "project", p.Replica,
                         p.IsRunning ? "Running" : p.ExitCode is { } code ? $"Exited ({code})" : "NotStarted", p.Pid,

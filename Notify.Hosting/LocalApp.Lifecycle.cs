@@ -124,6 +124,7 @@ public sealed partial class LocalApp
             return;
         }
         _stopped = true;
+        await StopPrometheusAsync();
         foreach (var level in Projects.GroupBy(DependencyDepth).OrderByDescending(g => g.Key))
         {
             await Task.WhenAll(level.SelectMany(p => _processes.GetValueOrDefault(p.Name) ?? []).Select(p => p.TerminateAsync()));

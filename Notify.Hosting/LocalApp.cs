@@ -17,6 +17,7 @@ public sealed partial class LocalApp : IAsyncDisposable
     private readonly StateFile _state;
     private readonly Dictionary<string, PostgresServer> _postgres = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RedisServer> _redis = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PrometheusServer> _prometheus = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<ResourceProcess>> _processes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private bool _stopped;
@@ -32,7 +33,7 @@ public sealed partial class LocalApp : IAsyncDisposable
     public IReadOnlyList<ILocalResource> Resources => _resources;
     private IEnumerable<ProjectResource> Projects => _resources.OfType<ProjectResource>();
 
-    /// <summary>Aspire-style entry point; understands <c>--state-dir DIR</c>, <c>--otlp URL</c> and <c>--otlp-protocol grpc|http/protobuf</c>.</summary>
+    /// <summary>Aspire-style entry point; understands <c>--state-dir DIR</c>, <c>--otlp-endpoint URL</c> (or <c>--otlp URL</c>) and <c>--otlp-protocol grpc|http/protobuf</c>.</summary>
     public static LocalAppBuilder CreateBuilder(string[] args)
     {
         var options = new LocalAppOptions();
@@ -43,7 +44,7 @@ public sealed partial class LocalApp : IAsyncDisposable
                 case "--state-dir":
                     options.StateDirectory = Path.GetFullPath(args[++i]);
                     break;
-                case "--otlp":
+                case "--otlp" or "--otlp-endpoint":
                     options.OtlpEndpoint = args[++i];
                     break;
                 case "--otlp-protocol":
@@ -73,6 +74,7 @@ public sealed partial class LocalApp : IAsyncDisposable
                 PlanProjects();
                 var ready = new Dictionary<ProjectResource, Task>();
                 await WhenAllOrFirstFailure([.. Projects.Select(p => ReadyTask(p, ready, failFast))]);
+                await StartPrometheusAsync(failFast.Token);
             }
             catch
             {

@@ -16,6 +16,13 @@ public sealed class LocalAppBuilder(LocalAppOptions options)
     public RedisResource AddRedis(string name) =>
         Add(new RedisResource(name, Path.Combine(Options.StateDirectory, name)));
 
+    /// <summary>
+    /// A local Prometheus scraping every project's metrics, started after the projects are
+    /// healthy, and only if the <c>prometheus</c> binary is installed.
+    /// </summary>
+    public PrometheusResource AddPrometheus(string name) =>
+        Add(new PrometheusResource(name, Path.Combine(Options.StateDirectory, name)));
+
     /// <summary>A project by path; a relative path is resolved against <see cref="LocalAppOptions.AppHostDirectory"/>.</summary>
     public ProjectResource AddProject(string name, string projectPath) =>
         Add(new ProjectResource(name, Path.GetFullPath(projectPath, Options.AppHostDirectory)));

@@ -16,8 +16,15 @@ public sealed class LocalAppOptions
     public string Configuration { get; set; } =
         Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    /// <summary>OTLP collector; when null no OTEL_EXPORTER_OTLP_* variable is passed.</summary>
-    public string? OtlpEndpoint { get; set; } = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+    /// <summary>
+    /// OTLP collector every process exports traces, metrics and logs to (as
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>); when null no OTEL_EXPORTER_OTLP_* variable is passed.
+    /// From <c>--otlp-endpoint URL</c>, else <c>NOTIFY_OTLP_ENDPOINT</c>, else the AppHost's own
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; } =
+        NonEmpty(System.Environment.GetEnvironmentVariable("NOTIFY_OTLP_ENDPOINT"))
+        ?? NonEmpty(System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
 
     /// <summary>
     /// <c>grpc</c> or <c>http/protobuf</c>, passed as <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> with the
@@ -36,4 +43,6 @@ public sealed class LocalAppOptions
 
     /// <summary>Progress messages of the orchestrator itself (starting, healthy, stopping).</summary>
     public Action<string>? OnStatus { get; set; }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -119,13 +119,18 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Maps /health (ready: every check), /alive (liveness) and /metrics (Prometheus).
-    /// Unlike the Aspire template these are mapped in every environment: Notify binds them
-    /// to its HTTP/1 endpoint, which listens on loopback unless an operator says otherwise.
+    /// Maps /health (ready: every check but the detail-only ones), /alive (liveness),
+    /// /health/detail (every check with its data, see <see cref="HealthDetail"/>) and /metrics
+    /// (Prometheus). Unlike the Aspire template these are mapped in every environment: Notify
+    /// binds them to its HTTP/1 endpoint, which listens on loopback unless an operator says otherwise.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            Predicate = r => !r.Tags.Contains(HealthDetail.Tag),
+        });
+        app.MapHealthChecks(HealthDetail.Path, new HealthCheckOptions { ResponseWriter = HealthDetail.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live"),

@@ -210,6 +210,12 @@ public sealed partial class DeliveryWorker(
         }
     }
 
+    /// <summary>Each provider's circuits as they stand now, in failover order (for the detailed health view).</summary>
+    public IReadOnlyList<ProviderCircuitState> Circuits => [.. _providers.Select(p => ProviderCircuitState.Of(p.Provider.Name, p.Circuits))];
+
+    /// <summary>False while every provider-wide circuit is open and the worker has stopped claiming.</summary>
+    public bool IsClaiming => !AllCircuitsOpen;
+
     private bool AllCircuitsOpen
     {
         get

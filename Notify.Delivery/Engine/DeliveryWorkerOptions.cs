@@ -45,6 +45,13 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How often this process reads its channel's queue (depth by status, oldest due age, dead
+    /// letters) for the <c>notify.queue.*</c> gauges and <c>/health/detail</c>: one query over
+    /// the partial indexes per interval, whatever the scrape rate.
+    /// </summary>
+    public TimeSpan QueueMetricsInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The provider's rate for this channel, shared by every replica through Redis (0 = no
     /// limit). Defaults per channel: Email 10/s, Webhook 100/s per endpoint, Push 1,000/s,
     /// SMS 1/s per sender, WhatsApp 80/s per number.
@@ -71,6 +78,12 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (QueueMetricsInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return new ValidationResult(
+                $"QueueMetricsInterval ({QueueMetricsInterval}) must be at least 100 ms: each tick is a query.",
+                [nameof(QueueMetricsInterval)]);
+        }
         // A call still running when its lease expires could be reaped and sent again by
         // another worker: a duplicate by design. Leave room for completion too.
         if (Lease < CallTimeout * 2)

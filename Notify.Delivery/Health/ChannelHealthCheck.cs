@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Notify.Delivery.Circuits;
+using Notify.Delivery.Engine;
+using Notify.Delivery.RateLimiting;
+using Notify.Delivery.Telemetry;
+
+namespace Notify.Delivery.Health;
+
+/// <summary>
+/// The channel's own state for <c>/health/detail</c>: each provider's circuit, whether the
+/// worker is claiming, the last queue reading and the rate limit (with Redis fallback). Tagged
+/// <see cref="DetailTag"/> so it is left out of <c>/health</c>: an open circuit is a provider's
+/// outage, not a reason to take this process out of service. It reads only what the worker,
+/// the queue monitor and the limiter already hold; it never queries anything itself.
+/// </summary>
+public sealed class ChannelHealthCheck(
+    DeliveryWorker worker, QueueMonitor queue, IOptions<DeliveryWorkerOptions> options, TimeProvider time, RedisRateLimiter? limiter = null) : IHealthCheck
+{
+    /// <summary>The tag ServiceDefaults' <c>/health</c> leaves out and <c>/health/detail</c> shows.</summary>
+    public const string DetailTag = "detail";
+
+    public const string Name = "channel";
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var settings = options.Value;
+        var circuits = worker.Circuits;
+        var fallback = limiter?.UsingFallback ?? false;
+        var reading = queue.Latest;
+        var problems = new List<string>();
+        foreach (var open in circuits.Where(c => c.Blocking))
+        {
+            problems.Add($"{open.Provider} circuit open");
+        }
+        if (fallback)
+        {
+            problems.Add("Redis unreachable: rate limits on this process's share");
+        }
+        // Three missed readings: the gauges (and the numbers below) are out of date.
+        if (reading is null || time.GetUtcNow() - reading.ObservedAt > queue.Interval * 3)
+        {
+            problems.Add("queue statistics out of date");
+        }
+
+        var data = new Dictionary<string, object>
+        {
+            ["name"] = settings.Channel,
+            ["workerId"] = settings.WorkerId,
+            ["claiming"] = worker.IsClaiming,
+            // Channel controls (pause/resume) arrive with issue 5; until then nothing pauses a channel.
+            ["paused"] = false,
+            ["providers"] = circuits,
+            ["queue"] = reading is null ? "not read yet" : new QueueView(reading.ObservedAt, reading.Pending, reading.Retrying,
+                reading.Sending, reading.Dead, Math.Round(reading.OldestClaimableAge.TotalSeconds, 3)),
+            ["rateLimit"] = new RateLimitView(settings.RatePerSecond, settings.RateBurst, settings.Replicas, fallback),
+        };
+        return Task.FromResult(problems.Count == 0
+            ? HealthCheckResult.Healthy($"{settings.Channel}: claiming", data)
+            : HealthCheckResult.Degraded($"{settings.Channel}: {string.Join("; ", problems)}", data: data));
+    }
+
+    private sealed record QueueView(DateTimeOffset ObservedAt, long Pending, long Retrying, long Sending, long Dead, double OldestClaimableAgeSeconds);
+
+    /// <summary>The provider rate per key (0: none), its burst, the replicas sharing it, and whether Redis is away.</summary>
+    private sealed record RateLimitView(double PerSecond, int Burst, int Replicas, bool RedisFallback);
+}

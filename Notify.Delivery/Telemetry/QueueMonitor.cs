@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Notify.Delivery.Engine;
+using Notify.Outbox.Reading;
+
+namespace Notify.Delivery.Telemetry;
+
+/// <summary>
+/// Reads this process's channel queue every <see cref="DeliveryWorkerOptions.QueueMetricsInterval"/>
+/// (one query, see <see cref="QueueStatistics"/>) and keeps the reading for the
+/// <see cref="QueueGauges"/> and the detailed health view, so neither scrapes nor health probes
+/// put load on the database. While the database is away the last reading stays, with its time.
+/// </summary>
+public sealed partial class QueueMonitor(
+    QueueStatistics statistics, IOptions<DeliveryWorkerOptions> options, TimeProvider time, ILogger<QueueMonitor> logger) : BackgroundService
+{
+    private readonly DeliveryWorkerOptions _options = options.Value;
+    private QueueSnapshot? _latest;
+
+    /// <summary>The last successful reading; null until the first one.</summary>
+    public QueueSnapshot? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>How often the queue is read.</summary>
+    public TimeSpan Interval => _options.QueueMetricsInterval;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var observed = QueueGauges.Observe(() => Latest);
+        using var timer = new PeriodicTimer(_options.QueueMetricsInterval, time);
+        var failing = false;
+        do
+        {
+            try
+            {
+                Volatile.Write(ref _latest, await statistics.ReadAsync(_options.Channel, stoppingToken));
+                if (failing)
+                {
+                    failing = false;
+                    LogReadingAgain(logger, _options.Channel);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Usually the database being away (the worker logs that too). Whatever it is, a
+                // gauge reader must not take the channel down: say once that the gauges are stale.
+                if (!failing)
+                {
+                    failing = true;
+                    LogReadFailed(logger, _options.Channel, ex.GetType().Name);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning,
+        Message = "{Channel}: could not read the queue statistics ({Error}); the queue gauges keep their last reading")]
+    private static partial void LogReadFailed(ILogger logger, string channel, string error);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "{Channel}: queue statistics are read again")]
+    private static partial void LogReadingAgain(ILogger logger, string channel);
+}

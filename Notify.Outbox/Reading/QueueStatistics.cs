@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+namespace Notify.Outbox.Reading;
+
+/// <summary>
+/// How one channel's outbox stands: deliveries waiting (PENDING, RETRYING), in flight
+/// (SENDING) and dead-lettered (DEAD), and how long the oldest due delivery has waited. Read
+/// by each channel process every few seconds for its gauges and its detailed health view.
+/// </summary>
+/// <remarks>
+/// One statement, three parts, each matching a partial index's predicate exactly
+/// (<c>deliveries_claimable_idx</c>, <c>deliveries_leased_idx</c>, <c>deliveries_dead_idx</c>),
+/// so its cost follows the backlog and the dead letters, never the finished history that
+/// fills most of the partition. Final statuses (SENT, DELIVERED…) are not counted here: the
+/// workers' counters (<c>notify.delivery.finished</c>) already say how many reached them.
+/// Ages are computed with the database's clock, the one <c>next_attempt_at</c> was set by.
+/// </remarks>
+public sealed class QueueStatistics(NpgsqlDataSource dataSource)
+{
+    private static readonly ConcurrentDictionary<string, string> Statements = new(StringComparer.Ordinal);
+
+    private const string Sql = """
+        SELECT status, count(*), extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now()))::float8
+        FROM notify.deliveries
+        WHERE channel = @channel AND status IN ('PENDING', 'RETRYING')
+        GROUP BY status
+        UNION ALL
+        SELECT 'SENDING', count(*), NULL
+        FROM notify.deliveries
+        WHERE channel = @channel AND status = 'SENDING'
+        UNION ALL
+        SELECT 'DEAD', count(*), NULL
+        FROM notify.deliveries
+        WHERE channel = @channel AND status = 'DEAD'
+        """;
+
+    /// <summary>Reads the queue of <paramref name="channel"/> (one of <see cref="ChannelNames.All"/>).</summary>
+    public async Task<QueueSnapshot> ReadAsync(string channel, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(Statement(channel));
+        long pending = 0, retrying = 0, sending = 0, dead = 0;
+        double oldest = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var count = reader.GetInt64(1);
+            switch (reader.GetString(0))
+            {
+                case DeliveryStatuses.Pending: pending = count; break;
+                case DeliveryStatuses.Retrying: retrying = count; break;
+                case DeliveryStatuses.Sending: sending = count; break;
+                case DeliveryStatuses.Dead: dead = count; break;
+            }
+            if (!reader.IsDBNull(2))
+            {
+                oldest = Math.Max(oldest, reader.GetDouble(2));
+            }
+        }
+        return new QueueSnapshot(channel, pending, retrying, sending, dead, TimeSpan.FromSeconds(oldest), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// The statement with the channel written in as a literal, so PostgreSQL prunes to the
+    /// channel's partition when it plans. Only known channel names reach the SQL text.
+    /// </summary>
+    private static string Statement(string channel)
+    {
+        if (!ChannelNames.All.Contains(channel))
+        {
+            throw new ArgumentException($"Unknown channel '{channel}'.", nameof(channel));
+        }
+        return Statements.GetOrAdd(channel, static c => Sql.Replace("@channel", "'" + c + "'", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>One reading of a channel's outbox (see <see cref="QueueStatistics"/>).</summary>
+/// <param name="OldestClaimableAge">
+/// How long the oldest due PENDING or RETRYING delivery has been due (since its
+/// <c>next_attempt_at</c>: creation, <c>send_at</c>, or its retry time): the outbox lag. Zero
+/// when nothing is due. Deliveries scheduled for later count in the depth but not here.
+/// </param>
+public sealed record QueueSnapshot(
+    string Channel, long Pending, long Retrying, long Sending, long Dead, TimeSpan OldestClaimableAge, DateTimeOffset ObservedAt);
