@@ -8,9 +8,12 @@ using Notify.Tests.Infrastructure.Otlp;
 namespace Notify.Tests.Topology;
 
 /// <summary>
-/// One trace per notification across every process: the ingress's gRPC server span, the
-/// channel worker's delivery span continuing it, the provider call's client span, and the
-/// <c>traceparent</c> the provider (the sandbox) received — as exported over OTLP to a collector.
+/// One message per channel, delivered: the sandbox's signed receipts move email, SMS and
+/// WhatsApp to DELIVERED (webhook and push are delivered by the provider's answer), and one
+/// trace spans every process: the ingress's gRPC server span, the channel worker's delivery
+/// span continuing it, the provider call's client span, the <c>traceparent</c> the provider
+/// (the sandbox) received, and the receipt's span, found through the delivery id the provider
+/// echoed — as exported over OTLP to a collector.
 /// </summary>
 public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper output) : IClassFixture<TraceTopologyFixture>
 {
@@ -21,19 +24,21 @@ public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper 
     [InlineData("webhook", "webhook")]
     [InlineData("push", "fcm")]
     [InlineData("push", "apns")]
-    public async Task One_trace_follows_a_message_from_the_ingress_through_the_worker_to_the_provider(string channel, string provider)
+    public async Task A_message_is_delivered_and_one_trace_follows_it_from_the_ingress_through_the_worker_and_provider_to_its_receipt(string channel, string provider)
     {
         var body = "Trace check " + Guid.NewGuid().ToString("N");
         var (request, recipient) = Message(provider, body);
 
         var sent = await topology.Client.SendAsync(request, topology.DevelopmentKey);
-        var delivery = await WaitForSentAsync(sent.NotificationId);
+        var delivery = await WaitForDeliveredAsync(sent.NotificationId);
+        var receipted = channel is "email" or "sms" or "whatsapp";
         var (traceId, ingressSpanId) = TraceAssertions.ParseTraceparent(await StoredTraceparentAsync(sent.NotificationId));
         var seen = Assert.Single(await SandboxMessagesAsync(delivery.DeliveryId));
         var (seenTraceId, seenParentId) = TraceAssertions.ParseTraceparent(seen.GetProperty("traceparent").GetString());
         var trace = await topology.Collector.WaitForTraceAsync(traceId, spans =>
             spans.Any(s => s.SpanId == ingressSpanId) && spans.Any(s => s.SpanId == seenParentId)
-            && spans.Any(s => s.Name == "deliver " + channel) && spans.Any(s => s.Name == "send " + provider));
+            && spans.Any(s => s.Name == "deliver " + channel) && spans.Any(s => s.Name == "send " + provider)
+            && (!receipted || spans.Any(s => s.Name == "receipt delivered" || (s.Name == "receipt read" && s.Attribute("notify.receipt.outcome") == "applied"))));
         output.WriteLine(TraceAssertions.Tree(trace));
 
         Assert.Equal(provider, delivery.Provider);
@@ -46,7 +51,7 @@ public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper 
         Assert.Equal(SpanKind.Consumer, deliver.Kind);
         Assert.Equal(SpanKind.Client, call.Kind);
         Assert.Equal(
-            (delivery.DeliveryId, sent.NotificationId, channel, "1", "SENT", provider),
+            (delivery.DeliveryId, sent.NotificationId, channel, "1", receipted ? "SENT" : "DELIVERED", provider),
             (deliver.Attribute("notify.delivery_id"), deliver.Attribute("notify.notification_id"), deliver.Attribute("notify.channel"),
                 deliver.Attribute("notify.attempt"), deliver.Attribute("notify.status"), deliver.Attribute("notify.provider")));
         Assert.Equal(("sent", delivery.ProviderMessageId), (call.Attribute("notify.outcome"), call.Attribute("notify.provider_message_id")));
@@ -55,6 +60,16 @@ public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper 
         // client's span below it.
         Assert.Equal(traceId, seenTraceId);
         TraceAssertions.AssertDescendsFrom(trace, seenParentId, call);
+
+        if (receipted)
+        {
+            // The provider's receipt: stored with the delivery, and its span in the same trace,
+            // a child of the ingress span (providers carry no trace context; the delivery id does).
+            Assert.Contains(delivery.Receipts, r => r.Provider == provider && r.Outcome == "applied" && r.Event is "delivered" or "read");
+            var receipt = Assert.Single(trace, s => s.Name is "receipt delivered" or "receipt read" && s.Attribute("notify.receipt.outcome") == "applied");
+            Assert.Equal((channel, ingress.SpanId), (receipt.Service, receipt.ParentSpanId));
+            Assert.Equal((delivery.DeliveryId, "DELIVERED"), (receipt.Attribute("notify.delivery_id"), receipt.Attribute("notify.status")));
+        }
 
         // Notify's spans name the delivery, never whom it went to or what it said (the
         // sandbox's own spans are the provider's side, which knows both anyway).
@@ -114,18 +129,18 @@ public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper 
         return (request, recipient);
     }
 
-    private async Task<Notify.Grpc.V1.Delivery> WaitForSentAsync(string notificationId)
+    private async Task<Notify.Grpc.V1.Delivery> WaitForDeliveredAsync(string notificationId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             var delivery = Assert.Single((await topology.Client.GetNotificationAsync(
                 new GetNotificationRequest { NotificationId = notificationId }, topology.DevelopmentKey)).Deliveries);
-            if (delivery.Status == DeliveryStatus.Sent)
+            if (delivery.Status == DeliveryStatus.Delivered)
             {
                 return delivery;
             }
-            Assert.True(DateTime.UtcNow < deadline, $"The delivery was not sent within 30 s: {delivery}");
+            Assert.True(DateTime.UtcNow < deadline, $"The delivery was not delivered within 30 s: {delivery}");
             await Task.Delay(100);
         }
     }
