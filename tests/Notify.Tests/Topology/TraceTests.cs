@@ -15,7 +15,8 @@ namespace Notify.Tests.Topology;
 /// (the sandbox) received, and the receipt's span, found through the delivery id the provider
 /// echoed — as exported over OTLP to a collector.
 /// </summary>
-public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper output) : IClassFixture<TraceTopologyFixture>
+[Collection(TraceTopologyFixture.Collection)]
+public sealed class TraceTests(TraceTopologyFixture topology, ITestOutputHelper output)
 {
     [Theory]
     [InlineData("email", "sendgrid")]

@@ -10,6 +10,9 @@ namespace Notify.Tests.Topology;
 /// </summary>
 public sealed class TraceTopologyFixture : TopologyFixture
 {
+    /// <summary>The test classes that share this topology (traces, receipts).</summary>
+    public const string Collection = "traced topology";
+
     public OtlpReceiver Collector { get; private set; } = null!;
 
     public override async ValueTask InitializeAsync()
@@ -33,3 +36,6 @@ public sealed class TraceTopologyFixture : TopologyFixture
         }
     }
 }
+
+[CollectionDefinition(TraceTopologyFixture.Collection)]
+public sealed class TraceTopologyCollection : ICollectionFixture<TraceTopologyFixture>;
