@@ -20,6 +20,7 @@ public sealed class ProviderCircuit
     private readonly CircuitBreakerStateProvider _state = new();
     private readonly CircuitBreakerManualControl _control = new();
     private int _succeededSinceReset;
+    private readonly SemaphoreSlim _resetGate = new(1, 1);
     private readonly TimeProvider _time;
     private long _breakEndsAtTicks;
 
@@ -54,6 +55,11 @@ public sealed class ProviderCircuit
     /// the first failure after a success clears the window (a manual close of a closed
     /// circuit only resets its counts), leaving only the current streak in it.
     /// </summary>
+    /// <remarks>
+    /// Calls run concurrently, so failures are decided one at a time: a failure that clears
+    /// the window must finish clearing before the next failure is counted, or the clear would
+    /// erase failures of the new streak and the circuit would need more than N to open.
+    /// </remarks>
     private async ValueTask<bool> IsFailureAsync(Outcome<ProviderResult> outcome)
     {
         var failed = outcome switch
@@ -65,12 +71,21 @@ public sealed class ProviderCircuit
         if (!failed)
         {
             Volatile.Write(ref _succeededSinceReset, 1);
+            return false;
         }
-        else if (Interlocked.Exchange(ref _succeededSinceReset, 0) == 1 && _state.CircuitState == CircuitState.Closed)
+        await _resetGate.WaitAsync();
+        try
         {
-            await _control.CloseAsync();
+            if (Interlocked.Exchange(ref _succeededSinceReset, 0) == 1 && _state.CircuitState == CircuitState.Closed)
+            {
+                await _control.CloseAsync();
+            }
         }
-        return failed;
+        finally
+        {
+            _resetGate.Release();
+        }
+        return true;
     }
 
     /// <summary>

@@ -47,6 +47,53 @@ public sealed class ProviderCircuitTests
         Assert.False(circuit.IsOpen);
     }
 
+    [Fact]
+    public async Task Five_failures_answered_at_the_same_moment_after_a_success_open_the_circuit()
+    {
+        // Calls run concurrently in a worker: the first failure after a success clears the
+        // breaker's window, and that must not erase the failures answered alongside it.
+        for (var round = 0; round < 200; round++)
+        {
+            var circuit = new ProviderCircuit(new DeliveryWorkerOptions { Channel = "push", CircuitFailures = 5 }, new FakeTimeProvider());
+            var gate = new GatedProvider();
+            await circuit.SendAsync(new ScriptedProvider(), Delivery(), new Notify.Grpc.V1.Content(), CancellationToken.None);
+
+            var calls = Enumerable.Range(0, 5)
+                .Select(_ => Task.Run(() => circuit.SendAsync(gate, Delivery(), new Notify.Grpc.V1.Content(), CancellationToken.None)))
+                .ToArray();
+            await gate.WaitForCallsAsync(5);
+            gate.Answer(Down);
+            await Task.WhenAll(calls);
+
+            Assert.True(circuit.IsOpen, $"round {round}: the circuit stayed {circuit.State} after five failures in a row");
+        }
+    }
+
+    /// <summary>A provider whose calls all wait, then get the same answer at once.</summary>
+    private sealed class GatedProvider : IDeliveryProvider
+    {
+        private readonly TaskCompletionSource<ProviderResult> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public string Name => "gated";
+
+        public Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return _answer.Task;
+        }
+
+        public async Task WaitForCallsAsync(int count)
+        {
+            while (Volatile.Read(ref _calls) < count)
+            {
+                await Task.Delay(1);
+            }
+        }
+
+        public void Answer(ProviderResult result) => _answer.SetResult(result);
+    }
+
     private static (ProviderCircuit, ScriptedProvider) Create() =>
         (new ProviderCircuit(new DeliveryWorkerOptions { Channel = "push", CircuitFailures = 5 }, new FakeTimeProvider()), new ScriptedProvider());
 
