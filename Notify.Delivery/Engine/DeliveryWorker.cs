@@ -4,12 +4,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Notify.Delivery.Circuits;
 using Notify.Delivery.Content;
+using Notify.Delivery.Controls;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
 using Notify.Delivery.Telemetry;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
+using Notify.Outbox.Controls;
 using Npgsql;
 
 namespace Notify.Delivery.Engine;
@@ -40,6 +42,12 @@ public sealed partial class DeliveryWorker(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly string _deliverSpanName = DeliveryTracing.DeliverSpanName(options.Value.Channel);
     private readonly Random _jitter = new();
+    // Pause and resume of the channel or one provider, read from the database on every replica.
+    private readonly ChannelControlWatcher _controls = new(new ChannelControlStore(dataSource), dataSource, options.Value.Channel,
+        [.. providers.Select(p => p.Name)], options.Value.ControlsInterval, logger);
+
+    /// <summary>How long a delivery that only paused providers serve is handed back for (the channel's other deliveries keep going).</summary>
+    private static readonly TimeSpan PausedProviderRecheck = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,6 +56,7 @@ public sealed partial class DeliveryWorker(
             limiter is null ? null : () => limiter.UsingFallback);
         var listening = ListenAsync(stoppingToken);
         var reaping = ReapAsync(stoppingToken);
+        var watching = _controls.RunAsync(WakeUp, stoppingToken);
         // One budget of concurrent sends for every open batch: the next batch's deliveries
         // start as slots free up, not after the slowest call of the previous batch.
         using var slots = new SemaphoreSlim(_options.MaxConcurrency);
@@ -63,9 +72,10 @@ public sealed partial class DeliveryWorker(
                 {
                     await open.Dequeue();
                 }
-                if (AllCircuitsOpen)
+                if (NothingCanSend)
                 {
-                    // Every provider is down: leave the rows in the table, attempts untouched.
+                    // Every provider is down or paused (or the channel is): leave the rows in
+                    // the table, attempts untouched.
                     await WaitForWorkAsync(stoppingToken);
                     continue;
                 }
@@ -99,7 +109,7 @@ public sealed partial class DeliveryWorker(
         }
         // In-flight calls finish (each within its call timeout) and their outcomes are written.
         await Task.WhenAll(open);
-        await Task.WhenAll(listening, reaping);
+        await Task.WhenAll(listening, reaping, watching);
     }
 
     /// <summary>
@@ -213,16 +223,27 @@ public sealed partial class DeliveryWorker(
     /// <summary>Each provider's circuits as they stand now, in failover order (for the detailed health view).</summary>
     public IReadOnlyList<ProviderCircuitState> Circuits => [.. _providers.Select(p => ProviderCircuitState.Of(p.Provider.Name, p.Circuits))];
 
-    /// <summary>False while every provider-wide circuit is open and the worker has stopped claiming.</summary>
-    public bool IsClaiming => !AllCircuitsOpen;
+    /// <summary>The channel's controls as this worker last read them (for the detailed health view).</summary>
+    public PauseState Pauses => _controls.State;
 
-    private bool AllCircuitsOpen
+    /// <summary>
+    /// False while the worker has stopped claiming: the channel is paused (or its controls are not
+    /// read yet), or every provider is paused or has its provider-wide circuit open.
+    /// </summary>
+    public bool IsClaiming => !NothingCanSend;
+
+    private bool NothingCanSend
     {
         get
         {
-            foreach (var (_, circuits) in _providers)
+            var pauses = _controls.State;
+            if (!pauses.Known || pauses.ChannelPaused)
             {
-                if (!circuits.ProviderWide.IsOpen)
+                return true;
+            }
+            foreach (var (provider, circuits) in _providers)
+            {
+                if (!circuits.ProviderWide.IsOpen && !pauses.ProviderPaused(provider.Name))
                 {
                     return false;
                 }
@@ -245,6 +266,13 @@ public sealed partial class DeliveryWorker(
             return HandBack(delivery, now, "LEASE_TOO_SHORT", "The lease had too little time left to start a provider call.");
         }
 
+        if (_controls.State.ChannelPaused)
+        {
+            // Paused after this batch was claimed: no new call starts. Due at once, because no
+            // replica claims while the channel is paused and everything goes out on resume.
+            return HandBack(delivery, now, "PAUSED", $"The {_options.Channel} channel is paused.");
+        }
+
         var resolved = await contentResolver.ResolveAsync(delivery, CancellationToken.None);
         if (resolved.Content is not { } content)
         {
@@ -262,11 +290,18 @@ public sealed partial class DeliveryWorker(
         IDeliveryProvider? lastProvider = null;
         DeliveryCompletion? held = null;
         DateTime? circuitReopens = null;
+        var paused = false;
         foreach (var (provider, circuits) in _providers)
         {
             var circuit = circuits.For(provider.CircuitKey(delivery));
             if (!provider.Handles(delivery))
             {
+                continue;
+            }
+            if (_controls.State.Stops(provider.Name))
+            {
+                // A paused provider is skipped like one with an open circuit: fail over.
+                paused = true;
                 continue;
             }
             if (circuit.IsOpen)
@@ -277,6 +312,12 @@ public sealed partial class DeliveryWorker(
             if (await WaitForRateAsync(provider, delivery) is { } throttled)
             {
                 held ??= throttled;
+                continue;
+            }
+            if (_controls.State.Stops(provider.Name))
+            {
+                // Paused while this delivery waited for the rate limit.
+                paused = true;
                 continue;
             }
             now = time.GetUtcNow().UtcDateTime;
@@ -319,6 +360,12 @@ public sealed partial class DeliveryWorker(
             if (held is not null)
             {
                 return held;
+            }
+            if (paused)
+            {
+                // Due at once if the whole channel was paused meanwhile (nobody claims until it resumes).
+                var due = _controls.State.ChannelPaused ? now : now + PausedProviderRecheck;
+                return HandBack(delivery, due, "PAUSED", $"Every {_options.Channel} provider for this delivery is paused or its circuit is open.");
             }
             if (circuitReopens is not null)
             {
@@ -455,6 +502,18 @@ public sealed partial class DeliveryWorker(
                 null, result.ErrorCode, result.ErrorMessage, attempts) { SuppressReason = result.SuppressReason }
             : new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, provider.Name,
                 null, result.ErrorCode, result.ErrorMessage, attempts) { SuppressReason = result.SuppressReason };
+    }
+
+    /// <summary>Ends a wait for work early (a resume, a reaped lease).</summary>
+    private void WakeUp()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
     }
 
     private async Task WaitForWorkAsync(CancellationToken stoppingToken)

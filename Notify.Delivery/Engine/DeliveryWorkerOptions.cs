@@ -73,6 +73,13 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// <summary>How long an open circuit stays open before a probe is let through.</summary>
     public TimeSpan CircuitBreak { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How often the channel's controls (pause/resume) are reread. A change is also announced
+    /// by NOTIFY and read at once; this poll is the guarantee when a NOTIFY is missed, so it is
+    /// at most 2 s: a pause takes effect on every replica within 5 s.
+    /// </summary>
+    public TimeSpan ControlsInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>On SIGTERM, how long in-flight calls may finish before the process stops.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -83,6 +90,12 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
             yield return new ValidationResult(
                 $"QueueMetricsInterval ({QueueMetricsInterval}) must be at least 100 ms: each tick is a query.",
                 [nameof(QueueMetricsInterval)]);
+        }
+        if (ControlsInterval < TimeSpan.FromMilliseconds(100) || ControlsInterval > TimeSpan.FromSeconds(2))
+        {
+            yield return new ValidationResult(
+                $"ControlsInterval ({ControlsInterval}) must be between 100 ms (each tick is a query) and 2 s (a pause must reach every replica within 5 s).",
+                [nameof(ControlsInterval)]);
         }
         // A call still running when its lease expires could be reaped and sent again by
         // another worker: a duplicate by design. Leave room for completion too.

@@ -8,10 +8,10 @@ using Notify.Delivery.Telemetry;
 namespace Notify.Delivery.Health;
 
 /// <summary>
-/// The channel's own state for <c>/health/detail</c>: each provider's circuit, whether the
-/// worker is claiming, the last queue reading and the rate limit (with Redis fallback). Tagged
-/// <see cref="DetailTag"/> so it is left out of <c>/health</c>: an open circuit is a provider's
-/// outage, not a reason to take this process out of service. It reads only what the worker,
+/// The channel's own state for <c>/health/detail</c>: each provider's circuit and pause, whether
+/// the channel is paused and the worker claiming, the last queue reading and the rate limit
+/// (with Redis fallback). Tagged <see cref="DetailTag"/> so it is left out of <c>/health</c>: an
+/// open circuit or a pause is not a reason to take this process out of service. It reads only what the worker,
 /// the queue monitor and the limiter already hold; it never queries anything itself.
 /// </summary>
 public sealed class ChannelHealthCheck(
@@ -26,9 +26,22 @@ public sealed class ChannelHealthCheck(
     {
         var settings = options.Value;
         var circuits = worker.Circuits;
+        var pauses = worker.Pauses;
         var fallback = limiter?.UsingFallback ?? false;
         var reading = queue.Latest;
         var problems = new List<string>();
+        if (!pauses.Known)
+        {
+            problems.Add("channel controls not read yet");
+        }
+        else if (pauses.ChannelPaused)
+        {
+            problems.Add($"paused ({pauses.Channel!.Reason})");
+        }
+        foreach (var provider in circuits.Where(c => pauses.ProviderPaused(c.Provider)))
+        {
+            problems.Add($"{provider.Provider} paused");
+        }
         foreach (var open in circuits.Where(c => c.Blocking))
         {
             problems.Add($"{open.Provider} circuit open");
@@ -48,17 +61,28 @@ public sealed class ChannelHealthCheck(
             ["name"] = settings.Channel,
             ["workerId"] = settings.WorkerId,
             ["claiming"] = worker.IsClaiming,
-            // Channel controls (pause/resume) arrive with issue 5; until then nothing pauses a channel.
-            ["paused"] = false,
-            ["providers"] = circuits,
+            // The whole channel's control as this worker last read it (providers carry their own).
+            ["paused"] = pauses.ChannelPaused,
+            ["providers"] = circuits.Select(c => new ProviderView(c.Provider, c.Circuit, c.Blocking, c.ProbeAt, c.OpenDestinations,
+                pauses.ProviderPaused(c.Provider))).ToList(),
             ["queue"] = reading is null ? "not read yet" : new QueueView(reading.ObservedAt, reading.Pending, reading.Retrying,
                 reading.Sending, reading.Dead, Math.Round(reading.OldestClaimableAge.TotalSeconds, 3)),
             ["rateLimit"] = new RateLimitView(settings.RatePerSecond, settings.RateBurst, settings.Replicas, fallback),
         };
+        if (pauses.Channel is { Paused: true } control)
+        {
+            data["pause"] = new PauseView(control.PausedAt, control.Reason);
+        }
         return Task.FromResult(problems.Count == 0
             ? HealthCheckResult.Healthy($"{settings.Channel}: claiming", data)
             : HealthCheckResult.Degraded($"{settings.Channel}: {string.Join("; ", problems)}", data: data));
     }
+
+    /// <summary>A provider's circuit (see <see cref="ProviderCircuitState"/>) and whether it is paused on its own.</summary>
+    private sealed record ProviderView(string Provider, string Circuit, bool Blocking, DateTime? ProbeAt, int OpenDestinations, bool Paused);
+
+    /// <summary>Since when and why the channel is paused (the actor is in the control's history, not here).</summary>
+    private sealed record PauseView(DateTime? Since, string Reason);
 
     private sealed record QueueView(DateTimeOffset ObservedAt, long Pending, long Retrying, long Sending, long Dead, double OldestClaimableAgeSeconds);
 

@@ -44,6 +44,7 @@ public static class DeliveryMetrics
 
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<int>>>> CircuitSources = new();
     private static readonly ConcurrentDictionary<object, Func<Measurement<int>>> FallbackSources = new();
+    private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<int>>>> PauseSources = new();
 
     static DeliveryMetrics()
     {
@@ -53,6 +54,9 @@ public static class DeliveryMetrics
         Meter.CreateObservableGauge("notify.ratelimit.fallback",
             () => FallbackSources.Values.Select(source => source()),
             description: "1 while Redis is unreachable and this process sends under its share of the rate limit (limit / replicas).");
+        Meter.CreateObservableGauge("notify.channel.paused",
+            () => PauseSources.Values.SelectMany(source => source()),
+            description: "1 while a channel control is paused: provider \"\" for the whole channel, else that provider alone; by channel and provider.");
     }
 
     public static void Attempt(string channel, string provider, string outcome, string? errorCode, double seconds)
@@ -91,12 +95,22 @@ public static class DeliveryMetrics
         return new Registration(owner);
     }
 
+    /// <summary>Reports a worker's channel controls (see <c>Controls/ChannelControlWatcher</c>) until the returned handle is disposed.</summary>
+    public static IDisposable ObservePauses(string channel, Func<IEnumerable<(string Provider, bool Paused)>> pauses)
+    {
+        var owner = new object();
+        PauseSources[owner] = () => pauses().Select(p => new Measurement<int>(p.Paused ? 1 : 0,
+            new("channel", channel), new("provider", p.Provider)));
+        return new Registration(owner);
+    }
+
     private sealed class Registration(object owner) : IDisposable
     {
         public void Dispose()
         {
             CircuitSources.TryRemove(owner, out _);
             FallbackSources.TryRemove(owner, out _);
+            PauseSources.TryRemove(owner, out _);
         }
     }
 }
