@@ -86,14 +86,15 @@ public sealed class ChannelControlStore(NpgsqlDataSource dataSource)
         reason = ControlArguments.Text(reason, ControlArguments.MaxReasonLength, nameof(reason));
         actor = ControlArguments.Text(actor, ControlArguments.MaxActorLength, nameof(actor));
 
-        // One statement, so one transaction: the state, its history row and the wake-up commit
+        // One batch, so one transaction: the state, its history row and the wake-up commit
         // together (NOTIFY is sent at commit, so no worker rereads before the row is visible).
-        // `previous` locks an existing row first: two operators changing the same control take
-        // turns, and the second sees the first's state as its "before". A first-ever change of
-        // a control finds no row; concurrent first changes meet in ON CONFLICT.
-        const string Sql = """
+        // The first statement makes changes of the same control take turns, even the first-ever
+        // two (no row to lock yet); the second then reads the state before it with a fresh
+        // snapshot, so each history row's was_paused is the state the previous change left.
+        const string Lock = "SELECT pg_advisory_xact_lock(hashtextextended('notify.channel_controls:' || $1 || ':' || $2, 0))";
+        const string Change = """
             WITH previous AS (
-                SELECT paused FROM notify.channel_controls WHERE channel = $1 AND provider = $2 FOR UPDATE
+                SELECT paused FROM notify.channel_controls WHERE channel = $1 AND provider = $2
             ), changed AS (
                 INSERT INTO notify.channel_controls AS c (channel, provider, paused, paused_at, reason, actor, updated_at)
                 VALUES ($1, $2, $3, CASE WHEN $3 THEN now() END, $4, $5, now())
@@ -115,14 +116,21 @@ public sealed class ChannelControlStore(NpgsqlDataSource dataSource)
             SELECT channel, provider, paused, paused_at, reason, actor, updated_at
             FROM changed CROSS JOIN notified
             """;
-        await using var command = dataSource.CreateCommand(Sql);
+        await using var batch = dataSource.CreateBatch();
+        var lockCommand = new NpgsqlBatchCommand(Lock);
+        lockCommand.Parameters.Add(new() { Value = channel });
+        lockCommand.Parameters.Add(new() { Value = providerKey });
+        batch.BatchCommands.Add(lockCommand);
+        var command = new NpgsqlBatchCommand(Change);
         command.Parameters.Add(new() { Value = channel });
         command.Parameters.Add(new() { Value = providerKey });
         command.Parameters.Add(new() { Value = paused });
         command.Parameters.Add(new() { Value = reason });
         command.Parameters.Add(new() { Value = actor });
         command.Parameters.Add(new() { Value = WakeUpChannel });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        batch.BatchCommands.Add(command);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return ReadControl(reader);
     }
