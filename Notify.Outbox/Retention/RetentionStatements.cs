@@ -59,7 +59,7 @@ internal static class RetentionStatements
         ), archived_receipts AS (
             INSERT INTO notify_archive.receipt_events SELECT now(), g.* FROM gone_receipts g WHERE @archive RETURNING 1
         )
-        SELECT (SELECT count(*) FROM batch), (SELECT max(id) FROM batch),
+        SELECT (SELECT count(*) FROM batch), (SELECT id FROM batch ORDER BY id DESC LIMIT 1),
                (SELECT count(*) FROM gone_deliveries WHERE status IN {LiveStatuses}),
                (SELECT count(*) FROM gone_notifications), (SELECT count(*) FROM gone_deliveries),
                (SELECT count(*) FROM gone_attempts), (SELECT count(*) FROM gone_receipts),
@@ -86,7 +86,7 @@ internal static class RetentionStatements
         ), archived AS (
             INSERT INTO notify_archive.receipt_events SELECT now(), g.* FROM gone g WHERE @archive RETURNING 1
         )
-        SELECT (SELECT count(*) FROM batch), (SELECT max(id) FROM batch), (SELECT count(*) FROM gone), (SELECT count(*) FROM archived)
+        SELECT (SELECT count(*) FROM batch), (SELECT id FROM batch ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM gone), (SELECT count(*) FROM archived)
         """;
 
     /// <summary>
