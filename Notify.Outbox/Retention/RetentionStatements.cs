@@ -29,6 +29,12 @@ internal static class RetentionStatements
     /// statement returns how many deleted deliveries were live, and the cleaner rolls the whole
     /// batch back when that is not zero: the next attempt no longer chooses that notification.
     /// <para/>
+    /// The live-delivery check is a LATERAL subquery with LIMIT 1 rather than NOT EXISTS on
+    /// purpose: PostgreSQL turns NOT EXISTS into an anti join, and for a generic plan chose to
+    /// read every delivery of every partition to build it (2 s a batch on 600,000 deliveries);
+    /// the LIMIT keeps it a probe of each candidate's primary-key range, so a batch costs the
+    /// same however large the table or the backlog is.
+    /// <para/>
     /// <c>id &lt; @cutoff_id</c> is the cheap part (a range of the primary key, UUIDv7 ids being
     /// time-ordered); <c>created_at &lt; @cutoff</c> is the rule itself, checked on each row found.
     /// </remarks>
@@ -36,10 +42,12 @@ internal static class RetentionStatements
         WITH batch AS (
             SELECT n.id, {LastDeliveryId} AS last_id
             FROM notify.notifications n
-            WHERE n.id > @after AND n.id < @cutoff_id AND n.created_at < @cutoff
-              AND NOT EXISTS (
-                  SELECT 1 FROM notify.deliveries d
-                  WHERE d.id BETWEEN n.id AND {LastDeliveryId} AND d.status IN {LiveStatuses})
+            LEFT JOIN LATERAL (
+                SELECT true AS live FROM notify.deliveries d
+                WHERE d.id BETWEEN n.id AND {LastDeliveryId} AND d.status IN {LiveStatuses}
+                LIMIT 1
+            ) l ON true
+            WHERE n.id > @after AND n.id < @cutoff_id AND n.created_at < @cutoff AND l.live IS NULL
             ORDER BY n.id
             LIMIT @limit
         ), gone_notifications AS (
