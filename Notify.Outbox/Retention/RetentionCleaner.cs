@@ -22,8 +22,8 @@ public sealed partial class RetentionCleaner(NpgsqlDataSource dataSource, TimePr
     /// <summary>
     /// The advisory lock key held for a whole run: "Notify" in ASCII, then 02 (01 is the
     /// migration lock, see OutboxMigrator). To see who holds it:
-    /// <c>SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 1718187266 AND classid = 1315927156</c>
-    /// (the key's low and high 32 bits).
+    /// <c>SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 5140340 AND objid = 1768323330</c>
+    /// (the key's high and low 32 bits).
     /// </summary>
     public const long LockKey = 0x4E6F74696679_02;
 
