@@ -18,6 +18,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddHttpClient<TwilioMessagesClient>();
         builder.Services.AddSingleton<StatusCallbackUrl>();
+        builder.Services.AddHostedService<StatusCallbackReport>();
         builder.AddSmsReceipts();
 
         // Twilio's long-code limit: one message a second per sender number.

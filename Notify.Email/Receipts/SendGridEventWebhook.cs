@@ -59,7 +59,7 @@ public sealed class SendGridEventWebhook(
         {
             return ReceiptVerdict.Refused(RefusalReasons.BadSignature);
         }
-        var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253_402_300_799));
+        var age = time.GetUtcNow() - ReceiptJson.FromUnixSeconds(seconds);
         if (age > _limits.MaxAge)
         {
             return ReceiptVerdict.Refused(RefusalReasons.StaleTimestamp);
@@ -69,16 +69,7 @@ public sealed class SendGridEventWebhook(
 
     public IReadOnlyList<ReceiptEvent> Parse(ReceiptRequest request)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(request.Body);
-        }
-        catch (JsonException)
-        {
-            throw new MalformedReceiptException("the body is not JSON.");
-        }
-        using (document)
+        using (var document = ReceiptJson.Parse(request))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
@@ -88,7 +79,7 @@ public sealed class SendGridEventWebhook(
             var index = 0;
             foreach (var item in document.RootElement.EnumerateArray())
             {
-                if (item.ValueKind != JsonValueKind.Object || String(item, "event") is not { Length: > 0 } type)
+                if (item.ValueKind != JsonValueKind.Object || ReceiptJson.String(item, "event") is not { Length: > 0 } type)
                 {
                     throw new MalformedReceiptException($"event {index} has no \"event\" field.");
                 }
@@ -101,14 +92,14 @@ public sealed class SendGridEventWebhook(
 
     private static ReceiptEvent ToEvent(JsonElement item, string type)
     {
-        var reason = String(item, "reason");
+        var reason = ReceiptJson.String(item, "reason");
         var (kind, suppress) = type switch
         {
             "processed" => (ReceiptKind.Sent, null),
             "delivered" => (ReceiptKind.Delivered, null),
             // A "blocked" bounce is the receiving server refusing for now (reputation, content),
             // not a dead address: it fails this message but does not suppress the address.
-            "bounce" => (ReceiptKind.Failed, String(item, "type") == "blocked" ? null : "hard_bounce"),
+            "bounce" => (ReceiptKind.Failed, ReceiptJson.String(item, "type") == "blocked" ? null : "hard_bounce"),
             "dropped" => (ReceiptKind.Failed, reason switch
             {
                 "Bounced Address" => "hard_bounce",
@@ -121,14 +112,14 @@ public sealed class SendGridEventWebhook(
             _ => (ReceiptKind.Informational, (string?)null),   // deferred, open, click, group_resubscribe, and whatever SendGrid adds
         };
         DateTimeOffset? occurred = item.TryGetProperty("timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number && ts.TryGetInt64(out var unix)
-            ? DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unix, 0, 253_402_300_799))
+            ? ReceiptJson.FromUnixSeconds(unix)
             : null;
         return new ReceiptEvent(
-            String(item, "sg_event_id"), type, kind,
-            Guid.TryParse(String(item, SendGridMailClient.DeliveryIdArg), out var deliveryId) ? deliveryId : null,
-            String(item, "sg_message_id"), occurred)
+            ReceiptJson.String(item, "sg_event_id"), type, kind,
+            Guid.TryParse(ReceiptJson.String(item, SendGridMailClient.DeliveryIdArg), out var deliveryId) ? deliveryId : null,
+            ReceiptJson.String(item, "sg_message_id"), occurred)
         {
-            ErrorCode = kind == ReceiptKind.Failed ? String(item, "status") ?? type : null,
+            ErrorCode = kind == ReceiptKind.Failed ? ReceiptJson.String(item, "status") ?? type : null,
             ErrorMessage = kind == ReceiptKind.Failed ? Truncate(reason) : null,
             SuppressReason = suppress,
         };
@@ -152,8 +143,6 @@ public sealed class SendGridEventWebhook(
         }
     }
 
-    private static string? String(JsonElement item, string name)
-        => item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string? Truncate(string? text) => text is { Length: > 500 } ? text[..500] : text;
 }

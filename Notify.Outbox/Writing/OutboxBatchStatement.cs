@@ -36,8 +36,11 @@ internal static class OutboxBatchStatement
                         @d_template_version, @d_template_locale, @d_max_attempts)
                  AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, template_locale, max_attempts)
             JOIN n ON n.id = t.notification_id
+            -- A marketing opt-out (WhatsApp 131050) stops bulk sends only: the user still gets
+            -- transactional messages (codes, order updates), which Meta keeps delivering.
             LEFT JOIN notify.suppressions s
                    ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
+                  AND (s.reason <> 'marketing_opt_out' OR n.priority = 1)
             RETURNING id, status, skip_reason
         )
         SELECT id, NULL::text AS status, NULL::text AS skip_reason FROM n

@@ -27,7 +27,8 @@ public sealed class StatusCallbackUrl(IOptions<TwilioOptions> twilio, IOptions<R
     public Uri? For(Guid deliveryId)
         => Base() is { } callback ? new Uri($"{callback}?{DeliveryIdParameter}={deliveryId}") : null;
 
-    private Uri? Base()
+    /// <summary>The callback URL without the delivery id, or null when there is none.</summary>
+    public Uri? Base()
     {
         if (_base is not null)
         {

@@ -54,16 +54,7 @@ public sealed class WhatsAppStatusWebhook(IOptions<WhatsAppWebhookOptions> optio
 
     public IReadOnlyList<ReceiptEvent> Parse(ReceiptRequest request)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(request.Body);
-        }
-        catch (JsonException)
-        {
-            throw new MalformedReceiptException("the body is not JSON.");
-        }
-        using (document)
+        using (var document = ReceiptJson.Parse(request))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
@@ -92,8 +83,8 @@ public sealed class WhatsAppStatusWebhook(IOptions<WhatsAppWebhookOptions> optio
 
     private static ReceiptEvent ToEvent(JsonElement status)
     {
-        var messageId = String(status, "id");
-        var type = String(status, "status");
+        var messageId = ReceiptJson.String(status, "id");
+        var type = ReceiptJson.String(status, "status");
         if (messageId is not { Length: > 0 } || type is not { Length: > 0 })
         {
             throw new MalformedReceiptException("a status has no \"id\" or \"status\".");
@@ -112,14 +103,14 @@ public sealed class WhatsAppStatusWebhook(IOptions<WhatsAppWebhookOptions> optio
         {
             var error = errors[0];
             code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : null;
-            message = String(error, "title") ?? String(error, "message");
+            message = ReceiptJson.String(error, "title") ?? ReceiptJson.String(error, "message");
         }
-        DateTimeOffset? occurred = long.TryParse(String(status, "timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var unix)
-            ? DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unix, 0, 253_402_300_799))
+        DateTimeOffset? occurred = long.TryParse(ReceiptJson.String(status, "timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var unix)
+            ? ReceiptJson.FromUnixSeconds(unix)
             : null;
         return new ReceiptEvent(
             $"{messageId}:{type}", type, kind,
-            Guid.TryParse(String(status, "biz_opaque_callback_data"), out var deliveryId) ? deliveryId : null,
+            Guid.TryParse(ReceiptJson.String(status, "biz_opaque_callback_data"), out var deliveryId) ? deliveryId : null,
             messageId, occurred)
         {
             ErrorCode = kind == ReceiptKind.Failed ? code?.ToString(CultureInfo.InvariantCulture) ?? type : null,
@@ -127,9 +118,4 @@ public sealed class WhatsAppStatusWebhook(IOptions<WhatsAppWebhookOptions> optio
             SuppressReason = code == MarketingOptOut ? "marketing_opt_out" : null,
         };
     }
-
-    private static string? String(JsonElement item, string name)
-        => item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
 }

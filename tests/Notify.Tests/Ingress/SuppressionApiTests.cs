@@ -26,6 +26,28 @@ public sealed class SuppressionApiTests(IngressFixture ingress) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_marketing_opt_out_skips_bulk_sends_only()
+    {
+        var tenant = await ingress.CreateTenantAsync();
+        await AddAsync(tenant, Channel.Whatsapp, "+14155550123", "marketing_opt_out");
+
+        var transactional = await tenant.SendAsync(WhatsApp("+14155550123", Priority.Transactional));
+        var bulk = await tenant.SendAsync(WhatsApp("+14155550123", Priority.Bulk));
+
+        Assert.Equal(DeliveryStatus.Pending, transactional.Deliveries[0].Status);
+        Assert.Equal((DeliveryStatus.Skipped, "suppressed:marketing_opt_out"), (bulk.Deliveries[0].Status, bulk.Deliveries[0].SkipReason));
+    }
+
+    private static SendRequest WhatsApp(string number, Priority priority) => new()
+    {
+        IdempotencyKey = Requests.NewKey(),
+        Recipient = new Recipient { Whatsapp = number },
+        Channels = { Channel.Whatsapp },
+        Priority = priority,
+        Content = new Content { Whatsapp = new WhatsAppContent { Text = "Hello" } },
+    };
+
+    [Fact]
     public async Task Adding_twice_keeps_the_first_reason_and_removing_an_absent_address_is_not_an_error()
     {
         var tenant = await ingress.CreateTenantAsync();

@@ -89,8 +89,15 @@ public sealed class AppHostTelemetryTests : IAsyncLifetime
             Assert.NotNull(prometheus);
             Assert.Contains(lines, l => l.Contains(prometheus.Url.ToString()));
             Assert.Equal(prometheus.Url.ToString(), endpoints["telemetry"]!["prometheus"]!.GetValue<string>());
-            // Prometheus knows every process as a target (scrape results come later).
-            var targets = await http.GetStringAsync(new Uri(prometheus.Url, "/api/v1/targets"));
+            // Prometheus knows every process as a target once its discovery has run (a few
+            // seconds after it is ready); scrape results come later.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            string targets;
+            while (!(targets = await http.GetStringAsync(new Uri(prometheus.Url, "/api/v1/targets"))).Contains("\"job\":\"sandbox\"")
+                   && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
             Assert.Contains("\"job\":\"ingress\"", targets);
             Assert.Contains("\"job\":\"sandbox\"", targets);
         }

@@ -43,14 +43,15 @@ public sealed class ReceiptTopologyTests(TraceTopologyFixture topology)
     }
 
     [Fact]
-    public async Task A_whatsapp_marketing_opt_out_fails_the_message_and_suppresses_the_number()
+    public async Task A_whatsapp_marketing_opt_out_fails_the_message_and_suppresses_the_number_for_bulk_sends()
     {
         var first = await SendAsync(r => r.Whatsapp = "+14155552050", Channel.Whatsapp, c => c.Whatsapp = new WhatsAppContent { Text = "Hi" });
         var failed = await WaitForAsync(first, DeliveryStatus.Failed);
-        var second = await SendAsync(r => r.Whatsapp = "+14155552050", Channel.Whatsapp, c => c.Whatsapp = new WhatsAppContent { Text = "Hi" });
+        var bulk = await SendAsync(r => r.Whatsapp = "+14155552050", Channel.Whatsapp, c => c.Whatsapp = new WhatsAppContent { Text = "Hi" },
+            Priority.Bulk);
 
         Assert.Equal("131050", failed.LastErrorCode);
-        Assert.Equal((DeliveryStatus.Skipped, "suppressed:marketing_opt_out"), (second.Deliveries[0].Status, second.Deliveries[0].SkipReason));
+        Assert.Equal((DeliveryStatus.Skipped, "suppressed:marketing_opt_out"), (bulk.Deliveries[0].Status, bulk.Deliveries[0].SkipReason));
         // Tidy up: the number is shared by every run of this test against this topology.
         await topology.Client.RemoveSuppressionAsync(
             new RemoveSuppressionRequest { Channel = Channel.Whatsapp, Address = "+14155552050" }, topology.DevelopmentKey);
@@ -76,9 +77,10 @@ public sealed class ReceiptTopologyTests(TraceTopologyFixture topology)
         Assert.Equal(delivered.DeliveredAt, after.DeliveredAt);
     }
 
-    private async Task<SendResponse> SendAsync(Action<Recipient> to, Channel channel, Action<Content> content)
+    private async Task<SendResponse> SendAsync(Action<Recipient> to, Channel channel, Action<Content> content,
+        Priority priority = Priority.Transactional)
     {
-        var request = new SendRequest { IdempotencyKey = Requests.NewKey(), Recipient = new Recipient(), Content = new Content() };
+        var request = new SendRequest { IdempotencyKey = Requests.NewKey(), Recipient = new Recipient(), Content = new Content(), Priority = priority };
         to(request.Recipient);
         request.Channels.Add(channel);
         content(request.Content);
