@@ -1,11 +1,13 @@
 using Notify.Ingress.Authentication;
 using Notify.Ingress.Grpc;
 using Notify.Ingress.Options;
+using Notify.Ingress.Retention;
 using Notify.Ingress.Startup;
 using Notify.Ingress.Templates;
 using Notify.Templates;
 using Notify.Ingress.Validation;
 using Notify.Outbox.Reading;
+using Notify.Outbox.Retention;
 using Notify.Outbox.Tenants;
 using Notify.Outbox.Writing;
 
@@ -34,6 +36,7 @@ internal static class Extensions
         builder.Services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
         builder.Services.AddOptions<OutboxWriterOptions>().BindConfiguration(OutboxWriterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantStore>();
@@ -46,6 +49,9 @@ internal static class Extensions
         builder.Services.AddSingleton<Notify.Outbox.Suppressions.SuppressionStore>();
         builder.Services.AddSingleton<Notify.Ingress.Suppressions.SuppressionService>();
         builder.Services.AddSingleton<StartupChecks>();
+        // Retention: the cleaner (also for the admin API's `cleanup run`) and its schedule.
+        builder.Services.AddSingleton<RetentionCleaner>();
+        builder.Services.AddHostedService<RetentionScheduler>();
 
         builder.Services.AddGrpc(options =>
         {

@@ -61,6 +61,45 @@ public static class UuidV7
         return DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
     }
 
+    /// <summary>
+    /// A version 7 id made at <paramref name="at"/> (millisecond precision) with a random tail:
+    /// what <see cref="NewGuid"/> would have returned then. For seeding history (tests, drills)
+    /// whose ids must carry an old time, as retention's range predicates read it.
+    /// </summary>
+    public static Guid ForTime(DateTimeOffset at)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        WriteTimestamp(bytes, at);
+        bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F));
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    /// <summary>
+    /// The smallest version 7 id of the millisecond <paramref name="at"/>: every id made at or after
+    /// <paramref name="at"/> sorts at or above it, every id made before sorts below. So
+    /// <c>id &lt; MinForTime(t)</c> means "made before t", an index range on a UUIDv7 key.
+    /// </summary>
+    public static Guid MinForTime(DateTimeOffset at)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        WriteTimestamp(bytes, at);
+        bytes[6] = 0x70;
+        bytes[8] = 0x80;
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static void WriteTimestamp(Span<byte> bytes, DateTimeOffset at)
+    {
+        var unixMs = at.ToUnixTimeMilliseconds();
+        ArgumentOutOfRangeException.ThrowIfNegative(unixMs, nameof(at));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(unixMs, (1L << 48) - 1, nameof(at));
+        BinaryPrimitives.WriteUInt16BigEndian(bytes[4..], (ushort)unixMs);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)(unixMs >> 16));
+    }
+
     public static Guid NewGuid()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 12;
