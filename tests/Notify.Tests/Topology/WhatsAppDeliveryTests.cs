@@ -111,16 +111,16 @@ public sealed class WhatsAppDeliveryTests(WhatsAppTopologyFixture topology) : IC
     }
 
     [Fact]
-    public async Task A_marketing_opt_out_is_dead_and_later_sends_to_that_number_are_skipped()
+    public async Task A_marketing_opt_out_is_dead_and_later_bulk_sends_to_that_number_are_skipped()
     {
         var first = await SendAsync("+14155551050", new WhatsAppContent { TemplateName = "hello_world", TemplateLanguage = "en_US" });
         var delivery = await WaitForAsync(first, DeliveryStatus.Dead);
 
-        var again = await SendAsync("+14155551050", new WhatsAppContent { TemplateName = "hello_world", TemplateLanguage = "en_US" });
+        var bulk = await SendAsync("+14155551050", new WhatsAppContent { TemplateName = "hello_world", TemplateLanguage = "en_US" }, Priority.Bulk);
 
         Assert.Equal("131050", delivery.LastErrorCode);
-        Assert.Equal(DeliveryStatus.Skipped, again.Deliveries[0].Status);
-        Assert.Contains("marketing_opt_out", again.Deliveries[0].SkipReason);
+        Assert.Equal(DeliveryStatus.Skipped, bulk.Deliveries[0].Status);
+        Assert.Contains("marketing_opt_out", bulk.Deliveries[0].SkipReason);
     }
 
     [Fact]
@@ -183,11 +183,12 @@ public sealed class WhatsAppDeliveryTests(WhatsAppTopologyFixture topology) : IC
         Assert.DoesNotContain(lines, l => l.Contains("4155572009", StringComparison.Ordinal));
     }
 
-    private async Task<SendResponse> SendAsync(string number, WhatsAppContent content)
+    private async Task<SendResponse> SendAsync(string number, WhatsAppContent content, Priority priority = Priority.Transactional)
     {
         var request = new SendRequest
         {
             IdempotencyKey = Requests.NewKey(),
+            Priority = priority,
             Recipient = new Recipient { Whatsapp = number },
             Channels = { Channel.Whatsapp },
             Content = new Content { Whatsapp = content },
