@@ -94,13 +94,28 @@ public sealed class SmtpListener(
         {
             return;
         }
-        await _stopping.CancelAsync();
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: a host run through WebApplicationFactory can be disposed by its
+            // entry point while the factory is still stopping it. Dispose stopped everything.
+        }
         _listener.Stop();
         await Task.WhenAll([_accepting, .. _sessions.Values]).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose()
     {
+        try
+        {
+            _stopping.Cancel();   // sessions and the accept loop end even if StopAsync never ran
+        }
+        catch (ObjectDisposedException)
+        {
+        }
         _listener?.Dispose();
         _stopping.Dispose();
     }
