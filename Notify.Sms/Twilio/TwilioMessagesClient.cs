@@ -50,17 +50,7 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
 
         using var response = await http.SendAsync(request, cancellationToken);
         var retryAfter = RetryAfterHeader.Read(response, DateTimeOffset.UtcNow);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        JsonDocument? json = null;
-        try
-        {
-            json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-        }
-        catch (JsonException)
-        {
-            // A proxy's HTML error page, say: classified by the HTTP status alone.
-        }
-        using (json)
+        using (var json = await ProviderJson.ReadAsync(response, cancellationToken))
         {
             var root = json?.RootElement;
             string? sid = root is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("sid", out var s) ? s.GetString() : null;
