@@ -1,0 +1,1 @@
+return await Notify.Cli.NotifyCtl.RunAsync(args);
