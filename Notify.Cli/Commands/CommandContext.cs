@@ -37,6 +37,12 @@ public sealed class CommandContext(ParseResult parseResult, CliOutput output, No
                 using var context = new CommandContext(parseResult, output, endpoints);
                 return await action(context, cancellationToken);
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C during a call: gRPC reports it as CANCELLED rather than OperationCanceledException.
+                output.WriteError(ExitCodes.Failed, "Cancelled.");
+                return ExitCodes.Failed;
+            }
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
             {
                 // Say where we looked: a stale endpoints file is the usual cause.
