@@ -50,7 +50,9 @@ public static class NotifyCtl
             return ExitCodes.Usage;
         }
         // The writers as they are now (tests redirect Console.Out per call), not as first seen.
-        var configuration = new InvocationConfiguration { Output = Console.Out, Error = Console.Error };
+        // No process termination handling: System.CommandLine would answer Ctrl-C with exit 130,
+        // outside notifyctl's exit codes; Program turns Ctrl-C into cancellationToken instead.
+        var configuration = new InvocationConfiguration { Output = Console.Out, Error = Console.Error, ProcessTerminationTimeout = null };
         return await parseResult.InvokeAsync(configuration, cancellationToken);
     }
 

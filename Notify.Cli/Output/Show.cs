@@ -13,6 +13,9 @@ public static class Show
     /// <summary>Plain text for a table cell: the server's strings are never parsed as markup.</summary>
     public static IRenderable Cell(string? text) => new Text(string.IsNullOrEmpty(text) ? "-" : text);
 
+    /// <summary>Nothing, e.g. the columns of a total row that have no total.</summary>
+    public static IRenderable Empty => Text.Empty;
+
     public static IRenderable Cell(long number) => new Text(number.ToString("N0", CultureInfo.InvariantCulture)).RightJustified();
 
     public static IRenderable Styled(string text, string style) => new Markup($"[{style}]{Markup.Escape(text)}[/]");

@@ -38,6 +38,7 @@ public static class AuditCommand
                 return ExitCodes.Ok;
             }
             var table = Show.Table("Audit log", "when", "actor", "role", "action", "tenant", "client", "outcome", "detail");
+            table.Columns[4].NoWrap();
             foreach (var entry in response.Entries)
             {
                 table.AddRow(Show.Cell(Show.Time(entry.OccurredAt)), Show.Cell(entry.Actor), Show.Cell(entry.Role), Show.Cell(entry.Action),

@@ -60,6 +60,11 @@ public static class CleanupCommand
 
     private static async Task<CleanupProgress?> WithProgressAsync(CliOutput output, IAsyncStreamReader<CleanupProgress> stream, CancellationToken cancellationToken)
     {
+        if (!output.Error.Profile.Capabilities.Interactive)
+        {
+            // Not a terminal (a log, CI): a line per message instead of a bar redrawn in place.
+            return await ReadAllAsync(stream, message => output.Error.WriteLine(Describe(message)), cancellationToken);
+        }
         CleanupProgress? last = null;
         await output.Error.Progress()
             .AutoClear(false)
@@ -71,9 +76,7 @@ public static class CleanupCommand
                 {
                     task.MaxValue = Math.Max(1, message.MaxBatches);
                     task.Value = Math.Min(message.Batches, task.MaxValue);
-                    task.Description = Markup.Escape(
-                        $"{message.Phase,-9} batch {message.Batches}/{message.MaxBatches}  " +
-                        $"archived {Rows(message.Archived):N0}  deleted {Rows(message.Deleted):N0}");
+                    task.Description = Markup.Escape(Describe(message));
                     if (message.Done)
                     {
                         task.Value = task.MaxValue;
@@ -83,6 +86,10 @@ public static class CleanupCommand
             });
         return last;
     }
+
+    private static string Describe(CleanupProgress message) =>
+        $"{message.Phase,-9} batch {message.Batches}/{message.MaxBatches}  " +
+        $"archived {Rows(message.Archived):N0}  deleted {Rows(message.Deleted):N0}";
 
     private static async Task<CleanupProgress?> ReadAllAsync(IAsyncStreamReader<CleanupProgress> stream, Action<CleanupProgress> onProgress, CancellationToken cancellationToken)
     {

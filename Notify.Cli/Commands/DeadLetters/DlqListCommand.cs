@@ -38,9 +38,9 @@ public static class DlqListCommand
                 table.AddRow(Show.Cell(Show.Channel(group.Channel)), Show.Cell(group.ErrorCode.Length == 0 ? "(none)" : group.ErrorCode),
                     Show.Cell(group.Count), Show.Cell(Show.Time(group.LastOccurredAt)));
             }
-            table.AddRow(Show.Styled("total", "bold"), Show.Cell(""), Show.Cell(response.Total), Show.Cell(""));
-            table.Caption("[dim]one: notifyctl dlq show DELIVERY_ID · replay: notifyctl dlq replay --tenant T --reason R[/]");
+            table.AddRow(Show.Styled("total", "bold"), Show.Empty, Show.Cell(response.Total), Show.Empty);
             context.Output.Write(table);
+            context.Output.Line("[dim]One of them: notifyctl dlq show DELIVERY_ID. Replay: notifyctl dlq replay --tenant T --reason R [[filters]] (a dry run until --confirm).[/]");
             return ExitCodes.Ok;
         });
         return command;

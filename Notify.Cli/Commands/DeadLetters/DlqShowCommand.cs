@@ -47,7 +47,7 @@ public static class DlqShowCommand
     public static IRenderable Render(DeadLetter deadLetter)
     {
         var delivery = deadLetter.Delivery ?? new Delivery();
-        var summary = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        var summary = new Grid { Expand = false }.AddColumn(new GridColumn().NoWrap()).AddColumn();
         void Row(string name, IRenderable value) => summary.AddRow(new Markup($"[bold]{name}[/]"), value);
         Row("delivery", Show.Cell(delivery.DeliveryId));
         Row("notification", Show.Cell(deadLetter.NotificationId));

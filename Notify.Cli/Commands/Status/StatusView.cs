@@ -47,8 +47,8 @@ public static class StatusView
             Show.Cell(status.Channels.Sum(c => c.Retrying)),
             Show.Cell(status.Channels.Sum(c => c.Sending)),
             Show.Cell(status.Channels.Sum(c => c.Dead)),
-            Show.Cell(""),
-            Show.Cell(""));
+            Show.Empty,
+            Show.Empty);
         return table;
     }
 
@@ -75,7 +75,7 @@ public static class StatusView
             foreach (var worker in channel.Workers)
             {
                 var circuits = worker.Circuits.Count == 0
-                    ? Show.Cell("")
+                    ? Show.Empty
                     : new Markup(string.Join("  ", worker.Circuits.Select(c =>
                         $"{Markup.Escape(c.Provider)} [{CircuitStyle(c.State)}]{Markup.Escape(c.State)}[/]")));
                 table.AddRow(
@@ -89,7 +89,7 @@ public static class StatusView
         }
         if (table.Rows.Count == 0)
         {
-            table.AddRow(Show.Styled("no channel worker reported in the last 15 s", "yellow"), Show.Cell(""), Show.Cell(""), Show.Cell(""), Show.Cell(""), Show.Cell(""));
+            table.AddRow(Show.Styled("none", "yellow"), Show.Styled("no channel worker reported in the last 15 s", "yellow"), Show.Empty, Show.Empty, Show.Empty, Show.Empty);
         }
         return table;
     }
@@ -130,6 +130,7 @@ public static class StatusView
         {
             return new Markup("[green]No dead letters.[/]");
         }
+        var hint = new Markup("[dim]By error code: notifyctl dlq list[/]");
         var table = Show.Table("Dead letters", "channel", "dead");
         table.Columns[1].RightAligned();
         foreach (var channel in status.Channels.Where(c => c.Dead > 0))
@@ -137,7 +138,6 @@ public static class StatusView
             table.AddRow(Show.Cell(channel.Channel), Show.Cell(channel.Dead));
         }
         table.AddRow(Show.Styled("total", "bold"), Show.Cell(total));
-        table.Caption("[dim]by error code: notifyctl dlq list[/]");
-        return table;
+        return new Rows(table, hint);
     }
 }
