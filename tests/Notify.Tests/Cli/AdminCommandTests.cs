@@ -225,6 +225,18 @@ public sealed class AdminCommandTests(CliTopologyFixture topology)
         Assert.Contains("batch", again.Error);
     }
 
+    [Fact]
+    public async Task An_unknown_dead_letter_is_refused_with_5_and_not_found()
+    {
+        var result = await topology.RunAsync("dlq", "show", Guid.NewGuid().ToString(), "--json");
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Equal("", result.Out);
+        var error = JsonDocument.Parse(result.Error).RootElement.GetProperty("error");
+        Assert.Equal(5, error.GetProperty("exitCode").GetInt32());
+        Assert.StartsWith("NotFound", error.GetProperty("message").GetString());
+    }
+
     /// <summary>A copy of the topology's endpoints file with another replay secret.</summary>
     private async Task<string> EndpointsWithReplaySecretAsync(string secret)
     {
