@@ -1,6 +1,10 @@
 using Grpc.Core;
 using Notify.Grpc.Admin.V1;
+using Notify.Ingress.Admin.Audit;
+using Notify.Ingress.Admin.Cleanup;
+using Notify.Ingress.Admin.Controls;
 using Notify.Ingress.Admin.DeadLetters;
+using Notify.Ingress.Admin.Tenants;
 
 namespace Notify.Ingress.Admin;
 
@@ -9,7 +13,12 @@ namespace Notify.Ingress.Admin;
 /// authenticated caller (<see cref="AdminCall"/>, attached by <see cref="AdminInterceptor"/>) to the
 /// handler of its area. GetStatus is not implemented here (UNIMPLEMENTED until the status reader is wired).
 /// </summary>
-internal sealed class AdminApi(DeadLetterAdmin deadLetters) : AdminService.AdminServiceBase
+internal sealed class AdminApi(
+    DeadLetterAdmin deadLetters,
+    ChannelControlAdmin controls,
+    CleanupAdmin cleanup,
+    TenantAdmin tenants,
+    AuditAdmin audit) : AdminService.AdminServiceBase
 {
     public override Task<ListDeadLetterGroupsResponse> ListDeadLetterGroups(ListDeadLetterGroupsRequest request, ServerCallContext context)
         => deadLetters.ListGroupsAsync(request, AdminCall.Get(context), context.CancellationToken);
@@ -19,4 +28,28 @@ internal sealed class AdminApi(DeadLetterAdmin deadLetters) : AdminService.Admin
 
     public override Task<ReplayDeadLettersResponse> ReplayDeadLetters(ReplayDeadLettersRequest request, ServerCallContext context)
         => deadLetters.ReplayAsync(request, AdminCall.Get(context), context);
+
+    public override Task<ChannelControl> PauseChannel(ChannelControlRequest request, ServerCallContext context)
+        => controls.PauseAsync(request, AdminCall.Get(context), context.CancellationToken);
+
+    public override Task<ChannelControl> ResumeChannel(ChannelControlRequest request, ServerCallContext context)
+        => controls.ResumeAsync(request, AdminCall.Get(context), context.CancellationToken);
+
+    public override Task<ListChannelControlsResponse> ListChannelControls(ListChannelControlsRequest request, ServerCallContext context)
+        => controls.ListAsync(request, AdminCall.Get(context), context.CancellationToken);
+
+    public override Task RunCleanup(RunCleanupRequest request, IServerStreamWriter<CleanupProgress> responseStream, ServerCallContext context)
+        => cleanup.RunAsync(request, responseStream, AdminCall.Get(context), context.CancellationToken);
+
+    public override Task<TenantKey> CreateTenant(CreateTenantRequest request, ServerCallContext context)
+        => tenants.CreateAsync(request, AdminCall.Get(context), context.CancellationToken);
+
+    public override Task<TenantKey> RotateTenantKey(RotateTenantKeyRequest request, ServerCallContext context)
+        => tenants.RotateKeyAsync(request, AdminCall.Get(context), context.CancellationToken);
+
+    public override Task<ListTenantsResponse> ListTenants(ListTenantsRequest request, ServerCallContext context)
+        => tenants.ListAsync(AdminCall.Get(context), context.CancellationToken);
+
+    public override Task<ListAuditLogResponse> ListAuditLog(ListAuditLogRequest request, ServerCallContext context)
+        => audit.ListAsync(request, AdminCall.Get(context), context.CancellationToken);
 }

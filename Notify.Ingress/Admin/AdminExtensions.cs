@@ -1,9 +1,15 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Notify.Ingress.Admin.Audit;
 using Notify.Ingress.Admin.Authentication;
+using Notify.Ingress.Admin.Cleanup;
+using Notify.Ingress.Admin.Controls;
 using Notify.Ingress.Admin.DeadLetters;
 using Notify.Ingress.Admin.Replay;
+using Notify.Ingress.Admin.Tenants;
 using Notify.Outbox.Audit;
+using Notify.Outbox.Controls;
 using Notify.Outbox.DeadLetters;
 
 namespace Notify.Ingress.Admin;
@@ -27,8 +33,13 @@ internal static partial class AdminExtensions
 
         services.AddSingleton<AuditLogStore>();
         services.AddSingleton<DeadLetterStore>();
+        services.TryAddSingleton<ChannelControlStore>();
         services.AddSingleton<ReplayRateLimiter>();
         services.AddSingleton<DeadLetterAdmin>();
+        services.AddSingleton<ChannelControlAdmin>();
+        services.AddSingleton<CleanupAdmin>();
+        services.AddSingleton<TenantAdmin>();
+        services.AddSingleton<AuditAdmin>();
     }
 
     /// <summary>Checks replay signatures before gRPC and JSON transcoding read the body (see <see cref="ReplaySignatureMiddleware"/>).</summary>

@@ -70,7 +70,7 @@ public sealed class AdminAuthenticationTests(AdminFixture ingress) : IClassFixtu
 
         await ingress.Admin.ListDeadLetterGroupsAsync(new ListDeadLetterGroupsRequest(), viewer);
         await ingress.Admin.ListDeadLetterGroupsAsync(new ListDeadLetterGroupsRequest(), operatorHeaders);
-        await ingress.Admin.ListDeadLetterGroupsAsync(new ListDeadLetterGroupsRequest(), admin);
+        await ingress.Admin.ListTenantsAsync(new ListTenantsRequest(), admin);
         var operatorDenied = await Assert.ThrowsAsync<RpcException>(() => ingress.Admin.ListTenantsAsync(new ListTenantsRequest(), operatorHeaders).ResponseAsync);
         var unknownRole = await Assert.ThrowsAsync<RpcException>(() =>
             ingress.Admin.ListAuditLogAsync(new ListAuditLogRequest(), Credentials.Headers("superuser", "role-unknown")).ResponseAsync);
