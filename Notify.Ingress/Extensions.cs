@@ -63,8 +63,9 @@ internal static class Extensions
             // Batches of 1,000 notifications with template data fit well within this.
             options.MaxReceiveMessageSize = 16 * 1024 * 1024;
         })
-        // HTTP JSON for the rpcs with google.api.http paths (the admin API), so curl works.
-        .AddJsonTranscoding()
+        // HTTP JSON for the rpcs with google.api.http paths (the admin API), so curl works. The
+        // registry lets an INVALID_ARGUMENT's google.rpc.BadRequest detail be written as JSON.
+        .AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor))
         // Each API has its own door: tenant API keys for notify.v1, admin JWTs for notify.admin.v1.
         .AddServiceOptions<NotifyApi>(options => options.Interceptors.Add<ApiKeyInterceptor>())
         .AddServiceOptions<AdminApi>(options => options.Interceptors.Add<AdminInterceptor>());

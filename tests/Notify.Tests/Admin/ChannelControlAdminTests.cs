@@ -55,6 +55,25 @@ public sealed class ChannelControlAdminTests(AdminFixture ingress) : IClassFixtu
     }
 
     [Fact]
+    public async Task Over_http_bad_input_is_400_with_the_bad_request_detail_naming_the_field()
+    {
+        using var http = ingress.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/channels/fax:pause")
+        {
+            Content = new StringContent("""{"reason":"INC-9"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ingress.AdminCredentials.Token("operator"));
+
+        using var response = await http.SendAsync(request);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = Assert.Single(body.RootElement.GetProperty("details").EnumerateArray());
+        Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail.GetProperty("@type").GetString());
+        Assert.Equal("channel", detail.GetProperty("fieldViolations")[0].GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Over_http_a_post_with_the_channel_in_the_path_pauses_it()
     {
         using var http = ingress.CreateHttpClient();

@@ -145,6 +145,23 @@ public sealed class DeadLetterAdminTests(AdminFixture ingress) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Over_http_a_signed_dry_run_by_filter_counts_with_proto_field_names_and_enum_names()
+    {
+        var tenant = await ingress.CreateTenantAsync();
+        await ingress.SeedDeadLettersAsync(tenant, 2, errorCode: "421");
+        await ingress.SeedDeadLettersAsync(tenant, 1, errorCode: "550");
+        using var http = ingress.CreateHttpClient();
+        var json = $$"""{"tenant":"{{tenant.Id}}","filter":{"channel":"CHANNEL_EMAIL","error_code":"421"},"reason":"INC-3 dry run"}""";
+
+        using var response = await http.SendAsync(SignedPost(json));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((2, true), (body.RootElement.GetProperty("count").GetInt32(), body.RootElement.GetProperty("dryRun").GetBoolean()));
+        Assert.Equal(3, await ingress.CountStatusAsync(tenant.Id, "DEAD"));
+    }
+
+    [Fact]
     public async Task Over_http_a_body_changed_after_signing_is_401_with_nothing_changed()
     {
         var tenant = await ingress.CreateTenantAsync();
