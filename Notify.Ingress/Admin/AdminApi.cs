@@ -5,21 +5,26 @@ using Notify.Ingress.Admin.Cleanup;
 using Notify.Ingress.Admin.Controls;
 using Notify.Ingress.Admin.DeadLetters;
 using Notify.Ingress.Admin.Tenants;
+using Notify.Outbox.Status;
 
 namespace Notify.Ingress.Admin;
 
 /// <summary>
 /// The <c>notify.admin.v1.AdminService</c> implementation: each rpc hands its request and the
 /// authenticated caller (<see cref="AdminCall"/>, attached by <see cref="AdminInterceptor"/>) to the
-/// handler of its area. GetStatus is not implemented here (UNIMPLEMENTED until the status reader is wired).
+/// handler of its area.
 /// </summary>
 internal sealed class AdminApi(
     DeadLetterAdmin deadLetters,
     ChannelControlAdmin controls,
     CleanupAdmin cleanup,
     TenantAdmin tenants,
-    AuditAdmin audit) : AdminService.AdminServiceBase
+    AuditAdmin audit,
+    SystemStatusReader status) : AdminService.AdminServiceBase
 {
+    public override async Task<SystemStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
+        => StatusMapping.ToProto(await status.ReadAsync(context.CancellationToken));
+
     public override Task<ListDeadLetterGroupsResponse> ListDeadLetterGroups(ListDeadLetterGroupsRequest request, ServerCallContext context)
         => deadLetters.ListGroupsAsync(request, AdminCall.Get(context), context.CancellationToken);
 

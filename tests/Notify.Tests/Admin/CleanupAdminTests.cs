@@ -47,7 +47,19 @@ public sealed class CleanupAdminTests(AdminFixture ingress) : IClassFixture<Admi
             await take.ExecuteNonQueryAsync();
         }
 
-        var messages = await RunAsync(new RunCleanupRequest(), "operator", "cleaner-lock");
+        List<CleanupProgress> messages;
+        try
+        {
+            messages = await RunAsync(new RunCleanupRequest(), "operator", "cleaner-lock");
+        }
+        finally
+        {
+            // A pooled connection keeps a session lock until its next use resets it: release it
+            // now, or the other tests' runs of this class find the cleanup locked.
+            await using var release = connection.CreateCommand();
+            release.CommandText = $"SELECT pg_advisory_unlock({RetentionCleaner.LockKey})";
+            await release.ExecuteNonQueryAsync();
+        }
 
         var only = Assert.Single(messages);
         Assert.Equal((true, true), (only.Done, only.NotLeader));
