@@ -30,11 +30,15 @@ public static class CliRun
 
     public static async Task<CliResult> RunAsync(params string[] args) => await RunAsync(CancellationToken.None, args);
 
-    public static async Task<CliResult> RunAsync(CancellationToken cancellationToken, params string[] args)
+    public static Task<CliResult> RunAsync(CancellationToken cancellationToken, params string[] args) =>
+        RunAsync(cancellationToken, onLine: null, args);
+
+    /// <summary>A run that calls <paramref name="onLine"/> with each line written to standard output as it is written.</summary>
+    public static async Task<CliResult> RunAsync(CancellationToken cancellationToken, Action<string>? onLine, params string[] args)
     {
         await OneAtATime.WaitAsync(cancellationToken);
         var (originalOut, originalError) = (Console.Out, Console.Error);
-        using var stdout = new StringWriter();
+        using var stdout = new LineWriter(onLine);
         using var stderr = new StringWriter();
         try
         {
@@ -49,5 +53,15 @@ public static class CliRun
             Console.SetError(originalError);
             OneAtATime.Release();
         }
+    }
+}
+
+/// <summary>Standard output kept for the result, each written line also handed to a callback (watch tests stop on it).</summary>
+internal sealed class LineWriter(Action<string>? onLine) : StringWriter
+{
+    public override void WriteLine(string? value)
+    {
+        base.WriteLine(value);
+        onLine?.Invoke(value ?? "");
     }
 }
