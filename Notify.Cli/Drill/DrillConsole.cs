@@ -144,6 +144,10 @@ public sealed class DrillConsole(IAnsiConsole console) : IDrillReporter
         {
             output.MarkupLineInterpolated($"Sandbox {channel}: {N(view.Accepted)} accepted, {N(view.DeliveredMoreThanOnce)} delivered more than once, {N(view.FirstArrivalsThrottled)} first arrivals answered 429");
         }
+        foreach (var (channel, providers) in evidence.AcceptedByProvider)
+        {
+            output.MarkupLineInterpolated($"Sent by {channel}: {string.Join(", ", providers.Select(p => $"{p.Key} {N(p.Value)}"))}");
+        }
         output.MarkupLineInterpolated($"Evidence: {result.EvidencePath}");
         output.MarkupLine(evidence.Passed ? "[bold green]PASS[/]" : "[bold red]FAIL[/]");
     }

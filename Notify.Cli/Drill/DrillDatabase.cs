@@ -31,6 +31,16 @@ public sealed class DrillDatabase(NpgsqlDataSource dataSource)
         await ReadAsync($"SELECT channel, status, count(*) FROM notify.deliveries WHERE {DrillRows} GROUP BY 1, 2", ids,
             r => new StatusCount(r.GetString(0), r.GetString(1), r.GetInt64(2)), cancellationToken);
 
+    /// <summary>
+    /// Which provider took each channel's sent and delivered messages (email fails over from
+    /// SendGrid to SMTP, which sends no receipts: those stay SENT).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>> AcceptedByProviderAsync(Guid[] ids, CancellationToken cancellationToken) =>
+        (await ReadAsync($"SELECT channel, coalesce(provider, ''), count(*) FROM notify.deliveries WHERE {DrillRows} AND status IN ('SENT', 'DELIVERED') GROUP BY 1, 2",
+            ids, r => (Channel: r.GetString(0), Provider: r.GetString(1), Count: r.GetInt64(2)), cancellationToken))
+        .GroupBy(r => r.Channel)
+        .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, long>)g.ToDictionary(r => r.Provider, r => r.Count, StringComparer.Ordinal), StringComparer.Ordinal);
+
     /// <summary>Deliveries SENDING right now, by the worker holding them.</summary>
     public async Task<IReadOnlyDictionary<string, long>> InFlightAsync(Guid[] ids, CancellationToken cancellationToken) =>
         (await ReadAsync($"SELECT locked_by, count(*) FROM notify.deliveries WHERE {DrillRows} AND status = 'SENDING' AND locked_by IS NOT NULL GROUP BY 1", ids,

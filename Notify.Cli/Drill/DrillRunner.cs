@@ -230,6 +230,7 @@ public sealed class DrillRunner(DrillTarget target, DrillOptions options, IDrill
                 Math.Round(estimate.Total.TotalSeconds)),
             Counts = StatusCounts.Of(rows),
             CountsByChannel = DrillPlan.Channels.ToDictionary(c => c, c => StatusCounts.Of(rows.Where(r => r.Channel == c))),
+            AcceptedByProvider = await database.AcceptedByProviderAsync(run.Ids, cancellationToken),
             DuplicatesDetected = await database.SharedProviderMessageIdsAsync(run.Ids, cancellationToken),
             StuckSendingCount = await database.StuckSendingAsync(run.Ids, cancellationToken),
             WebhookStats = new WebhookStats(receipts.Total, receipts.Refused, receipts.StaleTimestamp, receipts.BadSignature,

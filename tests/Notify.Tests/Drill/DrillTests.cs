@@ -24,6 +24,8 @@ public sealed class DrillTests(DrillTopologyFixture topology) : IClassFixture<Dr
         var result = await new DrillRunner(target, options, new DrillConsole(console)).RunAsync(TestContext.Current.CancellationToken);
 
         var evidence = result.Evidence;
+        // What CI shows for this drill: its progress lines and the evidence.
+        TestContext.Current.TestOutputHelper?.WriteLine(log + Environment.NewLine + evidence.ToJson());
         Assert.True(evidence.Passed, string.Join("\n", evidence.Criteria.Select(c => $"{c.Name}: {(c.Passed ? "PASS" : "FAIL")} {c.Detail}")) + "\n" + log);
         Assert.Equal(1_000, evidence.Counts.Total);
         Assert.Equal(0, evidence.Counts.Unfinished);
