@@ -4,12 +4,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Notify.Delivery.Content;
 using Notify.Delivery.Engine;
 using Notify.Delivery.Health;
+using Notify.Delivery.Heartbeats;
 using Notify.Delivery.Providers;
 using Notify.Delivery.RateLimiting;
 using Notify.Delivery.Retries;
 using Notify.Delivery.Telemetry;
 using Notify.Outbox.Claiming;
 using Notify.Outbox.Reading;
+using Notify.Outbox.Status;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -56,6 +58,10 @@ public static class DeliveryEngineExtensions
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryWorkerOptions>>().Value.Replicas,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RedisRateLimiter>>()));
+        // The heartbeat is registered before the worker so the host stops it after the worker
+        // has drained: its row (notifyctl status) goes when the process no longer sends.
+        builder.Services.TryAddSingleton<WorkerHeartbeatStore>();
+        builder.Services.AddHostedService<WorkerHeartbeat>();
         // Singletons first, so the detailed health view can read the live worker and monitor.
         builder.Services.AddSingleton<DeliveryWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Notify.Ingress.Authentication;
 using Notify.Ingress.Grpc;
 using Notify.Ingress.Options;
@@ -6,8 +7,10 @@ using Notify.Ingress.Startup;
 using Notify.Ingress.Templates;
 using Notify.Templates;
 using Notify.Ingress.Validation;
+using Notify.Outbox.Controls;
 using Notify.Outbox.Reading;
 using Notify.Outbox.Retention;
+using Notify.Outbox.Status;
 using Notify.Outbox.Tenants;
 using Notify.Outbox.Writing;
 
@@ -52,6 +55,11 @@ internal static class Extensions
         // Retention: the cleaner (also for the admin API's `cleanup run`) and its schedule.
         builder.Services.AddSingleton<RetentionCleaner>();
         builder.Services.AddHostedService<RetentionScheduler>();
+        // Status (the admin API's GetStatus, notifyctl status): queues, controls, live workers.
+        builder.Services.AddOptions<SystemStatusOptions>().BindConfiguration(SystemStatusOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<QueueStatistics>();
+        builder.Services.TryAddSingleton<ChannelControlStore>();
+        builder.Services.AddSingleton<SystemStatusReader>();
 
         builder.Services.AddGrpc(options =>
         {

@@ -80,6 +80,13 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// </summary>
     public TimeSpan ControlsInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often this process writes its heartbeat (<c>notify.workers</c>: circuits, pauses,
+    /// whether it claims) for <c>notifyctl status</c>. The status lists workers seen in the last
+    /// 15 s, three heartbeats, so at most 5 s.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>On SIGTERM, how long in-flight calls may finish before the process stops.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -96,6 +103,12 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
             yield return new ValidationResult(
                 $"ControlsInterval ({ControlsInterval}) must be between 100 ms (each tick is a query) and 2 s (a pause must reach every replica within 5 s).",
                 [nameof(ControlsInterval)]);
+        }
+        if (HeartbeatInterval < TimeSpan.FromMilliseconds(100) || HeartbeatInterval > TimeSpan.FromSeconds(5))
+        {
+            yield return new ValidationResult(
+                $"HeartbeatInterval ({HeartbeatInterval}) must be between 100 ms (each beat is a statement) and 5 s (the status drops a worker silent for 15 s).",
+                [nameof(HeartbeatInterval)]);
         }
         // A call still running when its lease expires could be reaped and sent again by
         // another worker: a duplicate by design. Leave room for completion too.

@@ -170,6 +170,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
         {
             return new HashSet<Guid>();
         }
+        // Rows are locked in the arrays' order; ascending ids is the order every other
+        // multi-row writer of deliveries locks in (receipts, replays), so two of them never
+        // hold each other's rows (a deadlock PostgreSQL would break by failing one).
+        completions = [.. completions.OrderBy(c => c.Id)];
         var attempts = completions.SelectMany(c => c.Attempts, (c, a) => (c.Id, c.LeaseToken, Attempt: a)).ToList();
         // Not prepared: a generic plan cannot see how many rows the arrays hold, and with
         // statistics that show few SENDING rows it drove the update from the lease index and

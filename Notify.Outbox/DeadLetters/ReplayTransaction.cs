@@ -44,6 +44,7 @@ internal sealed class ReplayTransaction(NpgsqlConnection connection, NpgsqlTrans
             SELECT d.id, d.channel
             FROM notify.deliveries d
             WHERE {selection.Where}
+            ORDER BY d.id          -- the lock order of every multi-row writer of deliveries
             LIMIT @limit
             FOR UPDATE
             """);

@@ -39,9 +39,39 @@ public sealed class QueueStatistics(NpgsqlDataSource dataSource)
     public async Task<QueueSnapshot> ReadAsync(string channel, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(Statement(channel));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadSnapshotAsync(reader, channel, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads every channel's queue, in <see cref="ChannelNames.All"/> order, in one round trip:
+    /// a batch of the per-channel statements, so each keeps its own partition and plan.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueSnapshot>> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        foreach (var channel in ChannelNames.All)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(Statement(channel)));
+        }
+        var snapshots = new List<QueueSnapshot>(ChannelNames.All.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var channel in ChannelNames.All)
+        {
+            if (snapshots.Count > 0)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+            snapshots.Add(await ReadSnapshotAsync(reader, channel, cancellationToken));
+        }
+        return snapshots;
+    }
+
+    /// <summary>Reads the rows of one channel's statement (the reader positioned on its result).</summary>
+    private static async Task<QueueSnapshot> ReadSnapshotAsync(NpgsqlDataReader reader, string channel, CancellationToken cancellationToken)
+    {
         long pending = 0, retrying = 0, sending = 0, dead = 0;
         double oldest = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var count = reader.GetInt64(1);

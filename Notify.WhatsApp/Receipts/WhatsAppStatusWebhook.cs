@@ -57,21 +57,22 @@ public sealed class WhatsAppStatusWebhook(IOptions<WhatsAppWebhookOptions> optio
         using (var document = ReceiptJson.Parse(request))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            if (!ReceiptJson.Array(root, "entry", out var entries))
             {
                 throw new MalformedReceiptException("the body has no \"entry\" array.");
             }
             var events = new List<ReceiptEvent>();
             foreach (var entry in entries.EnumerateArray())
             {
-                if (!entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array)
+                // Every level is checked for its type: a wrong one is skipped (Meta adds fields and
+                // shapes), never an exception that would answer 500 and make Meta retry it forever.
+                if (!ReceiptJson.Array(entry, "changes", out var changes))
                 {
                     continue;
                 }
                 foreach (var change in changes.EnumerateArray())
                 {
-                    if (change.TryGetProperty("value", out var value) && value.TryGetProperty("statuses", out var statuses)
-                        && statuses.ValueKind == JsonValueKind.Array)
+                    if (ReceiptJson.Property(change, "value", out var value) && ReceiptJson.Array(value, "statuses", out var statuses))
                     {
                         events.AddRange(statuses.EnumerateArray().Select(ToEvent));
                     }
@@ -99,10 +100,10 @@ public sealed class WhatsAppStatusWebhook(IOptions<WhatsAppWebhookOptions> optio
         };
         int? code = null;
         string? message = null;
-        if (status.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
+        if (ReceiptJson.Array(status, "errors", out var errors) && errors.GetArrayLength() > 0)
         {
             var error = errors[0];
-            code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : null;
+            code = ReceiptJson.Int32(error, "code");
             message = ReceiptJson.String(error, "title") ?? ReceiptJson.String(error, "message");
         }
         DateTimeOffset? occurred = long.TryParse(ReceiptJson.String(status, "timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var unix)
