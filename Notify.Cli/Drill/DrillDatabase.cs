@@ -24,6 +24,9 @@ public sealed record ReceiptCounts(long Total, long Refused, long StaleTimestamp
 /// </summary>
 public sealed class DrillDatabase(NpgsqlDataSource dataSource)
 {
+    /// <summary>The provider of a delivery sent by a replica that died before recording it (see <see cref="AcceptedByProviderAsync"/>).</summary>
+    public const string Unrecorded = "unrecorded";
+
     // Naming the channels lets PostgreSQL read only their partitions.
     private const string DrillRows = "channel IN ('email', 'whatsapp') AND id = ANY(@ids)";
 
@@ -33,11 +36,14 @@ public sealed class DrillDatabase(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Which provider took each channel's sent and delivered messages (email fails over from
-    /// SendGrid to SMTP, which sends no receipts: those stay SENT).
+    /// SendGrid to SMTP, which sends no receipts: those stay SENT). <see cref="Unrecorded"/>: a
+    /// killed replica's send that reached the provider but whose completion died with it; the
+    /// provider's receipt moved the delivery on (so it was not sent again).
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>> AcceptedByProviderAsync(Guid[] ids, CancellationToken cancellationToken) =>
-        (await ReadAsync($"SELECT channel, coalesce(provider, ''), count(*) FROM notify.deliveries WHERE {DrillRows} AND status IN ('SENT', 'DELIVERED') GROUP BY 1, 2",
-            ids, r => (Channel: r.GetString(0), Provider: r.GetString(1), Count: r.GetInt64(2)), cancellationToken))
+        (await ReadAsync($"SELECT channel, coalesce(provider, @unrecorded), count(*) FROM notify.deliveries WHERE {DrillRows} AND status IN ('SENT', 'DELIVERED') GROUP BY 1, 2",
+            ids, r => (Channel: r.GetString(0), Provider: r.GetString(1), Count: r.GetInt64(2)), cancellationToken,
+            command => command.Parameters.AddWithValue("unrecorded", Unrecorded)))
         .GroupBy(r => r.Channel)
         .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, long>)g.ToDictionary(r => r.Provider, r => r.Count, StringComparer.Ordinal), StringComparer.Ordinal);
 

@@ -31,7 +31,11 @@ public sealed record DrillEvidence
 
     public required IReadOnlyDictionary<string, StatusCounts> CountsByChannel { get; init; }
 
-    /// <summary>Sent and delivered messages by the provider that took them (SMTP, email's failover, sends no receipts: its messages stay SENT).</summary>
+    /// <summary>
+    /// Sent and delivered messages by the provider that took them (SMTP, email's failover, sends
+    /// no receipts: its messages stay SENT). <c>unrecorded</c>: sent by a killed replica whose
+    /// completion died with it; the provider's receipt moved the reaped delivery on instead of a resend.
+    /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> AcceptedByProvider { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, long>>();
 
     /// <summary>The runbook's double-send check: provider message ids shared by two deliveries (must be 0).</summary>

@@ -60,6 +60,7 @@ public sealed class DrillTests(DrillTopologyFixture topology) : IClassFixture<Dr
         Assert.Equal(2, workers.Count(w => w.GetProperty("killed").GetBoolean()));
         Assert.True(root.GetProperty("sandbox").GetProperty("whatsapp").TryGetProperty("delivered_more_than_once", out _));
         Assert.True(root.GetProperty("kill").TryGetProperty("in_flight_total", out _));
+        Assert.Equal(950, root.GetProperty("accepted_by_provider").EnumerateObject().SelectMany(c => c.Value.EnumerateObject()).Sum(p => p.Value.GetInt64()));
         Assert.All(root.GetProperty("criteria").EnumerateArray(), c => Assert.True(c.GetProperty("passed").GetBoolean()));
 
         // The killed replicas are down and shown as exited; the topology runs on without them.
