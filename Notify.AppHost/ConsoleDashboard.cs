@@ -54,6 +54,7 @@ public sealed class ConsoleDashboard
         {
             $"gRPC (notify.v1):  {ingress.Endpoints["grpc"]}",
             $"Dev API key:       {topology.DevelopmentApiKeyPath}  (tenant 'dev')",
+            $"Admin API (HTTP):  {ingress.Endpoints["http"]}admin/v1/...  (dev admin token in the endpoints file)",
             $"Endpoints file:    {topology.EndpointsFilePath}",
         };
         lines.AddRange(TelemetryLinks.Lines(app, topology));

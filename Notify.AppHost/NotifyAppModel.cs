@@ -30,6 +30,7 @@ public static class NotifyAppModel
         builder.Options.AppHostDirectory = Path.Combine(repo, "Notify.AppHost");
         builder.Options.StateDirectory = options.StateDirectory ?? Path.Combine(repo, ".notify");
         var apiKey = DevelopmentApiKey.LoadOrCreate(builder.Options.StateDirectory);
+        var admin = DevelopmentAdminSecrets.LoadOrCreate(builder.Options.StateDirectory);
         if (options.OtlpEndpoint is { } otlp)
         {
             builder.Options.OtlpEndpoint = otlp;
@@ -49,6 +50,8 @@ public static class NotifyAppModel
             .WithReference(redis).WaitFor(redis)
             .WithEnvironment("Notify__Bootstrap__TenantName", "dev")
             .WithEnvironment("Notify__Bootstrap__ApiKey", apiKey.Value)
+            .WithEnvironment("Notify__Admin__Jwt__SigningKeys__0", admin.SigningKeyBase64)
+            .WithEnvironment("Notify__Admin__ReplayHmacSecret", admin.ReplayHmacSecret)
             .WithReplicas(options.IngressReplicas)
             .WithHttpHealthCheck("/health");                // the ingress runs the migrations
 
@@ -95,6 +98,6 @@ public static class NotifyAppModel
             ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5))
             : null;
 
-        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus);
+        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus, admin);
     }
 }
