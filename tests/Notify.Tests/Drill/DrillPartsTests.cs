@@ -71,6 +71,53 @@ public sealed class DrillPartsTests
         Assert.False(byId[completed].Reaped);
     }
 
+    [Fact]
+    public async Task The_live_view_shows_the_plan_progress_per_worker_and_the_kill()
+    {
+        var writer = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(writer),
+            Interactive = Spectre.Console.InteractionSupport.Yes,
+            Ansi = Spectre.Console.AnsiSupport.No,
+        });
+        console.Profile.Width = 160;
+        var settings = new ChannelSettings(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(20), 10);
+        DrillReplica Replica(string channel, int index, int pid) => new(channel, index, pid, $"vm-{pid}", new Uri($"http://127.0.0.1:{pid}/health/detail"));
+        var target = new DrillTarget(new Uri("http://127.0.0.1:1"), "nfy_x", new Uri("http://127.0.0.1:2"), "Host=127.0.0.1",
+            new Dictionary<string, IReadOnlyList<DrillReplica>>
+            {
+                ["email"] = [Replica("email", 0, 4100), Replica("email", 1, 4101)],
+                ["whatsapp"] = [Replica("whatsapp", 0, 4200), Replica("whatsapp", 1, 4201)],
+            },
+            new Dictionary<string, ChannelSettings> { ["email"] = settings, ["whatsapp"] = settings with { RatePerSecond = 80 } });
+        var plan = new DrillPlan("20261124_120000", new DrillOptions());
+        var view = new DrillConsole(console);
+
+        var answer = await view.RunAsync(async () =>
+        {
+            view.Planned(plan, target, DrillEstimate.For(plan, target), TimeSpan.FromMinutes(45));
+            view.Seeding(10_000, 10_000);
+            view.Progress(new DrillSnapshot(TimeSpan.FromSeconds(250), 10_000,
+                new StatusCounts(10_000, 6_000, 400, 100, 3_000, 100, 0, 150, 0, 0, 0),
+                new Dictionary<string, long> { ["vm-4101"] = 200 },
+                [new WorkerCount("vm-4101", "email", 590, 559)]));
+            view.Killed(new KilledReplica(target.Replicas["email"][1], DateTimeOffset.UtcNow, []));
+            await Task.Yield();
+            return 42;
+        });
+
+        var shown = writer.ToString();
+        Assert.Equal(42, answer);
+        Assert.Contains("10,000 messages, 6,000 WhatsApp and 4,000 email", shown);
+        Assert.Contains("Expected duration: about", shown);
+        Assert.Contains("email#1", shown);
+        Assert.Contains("vm-4101", shown);
+        Assert.Contains("559", shown);
+        Assert.Contains("killed", shown);
+        Assert.Contains("SIGKILL email#1 (pid 4101", shown);
+    }
+
     [Theory]
     [InlineData("900", 900)]
     [InlineData("90s", 90)]
