@@ -11,6 +11,7 @@ public static class NotifyCtl
         var root = new RootCommand("notifyctl: operate a running Notify (status, dead letters, channels, cleanup, tenants, templates, test sends, the crash drill).");
         GlobalOptions.AddTo(root);
         // Commands are added here, one line each.
+        root.Subcommands.Add(Drill.DrillCommand.Create());
         return root;
     }
 
