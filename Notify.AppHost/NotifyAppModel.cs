@@ -73,7 +73,9 @@ public static class NotifyAppModel
                 .WithReference(notifyDb).WithReference(redis)
                 .WithReference(sandbox)                     // services__sandbox__http__0
                 .WaitFor(ingress)                           // schema exists once the ingress is healthy
-                .WithReplicas(options.ChannelReplicas)
+                .WithReplicas(options.ReplicasOf(channel.Name))
+                // Each replica's share of the provider rate while Redis is away.
+                .WithEnvironment("Notify__Delivery__Replicas", options.ReplicasOf(channel.Name).ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .WithHttpHealthCheck("/health"))
             .ToList();
         foreach (var channel in channels)

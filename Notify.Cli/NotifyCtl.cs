@@ -28,6 +28,7 @@ public static class NotifyCtl
         root.Subcommands.Add(TemplateCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(Drill.DrillCommand.Create());
         return root;
     }
 
