@@ -37,6 +37,24 @@ public sealed class OutboxDatabase : IAsyncDisposable
     /// Writes one notification with one delivery, as the ingress would, and returns the
     /// delivery's id. Inline content for every channel unless <paramref name="content"/> is given.
     /// </summary>
+    /// <summary>A delivery of <paramref name="channel"/> put into <paramref name="status"/>, due at now + <paramref name="due"/> (SENDING: leased to <c>worker-x</c> for a minute).</summary>
+    public async Task<Guid> SeedInStatusAsync(string channel, string status, TimeSpan due)
+    {
+        var id = await SeedAsync(channel);
+        await using var command = DataSource.CreateCommand("""
+            UPDATE notify.deliveries
+            SET status = @status, next_attempt_at = now() + @due,
+                lock_expires_at = CASE WHEN @status = 'SENDING' THEN now() + interval '1 minute' END,
+                locked_by = CASE WHEN @status = 'SENDING' THEN 'worker-x' END
+            WHERE id = @id
+            """);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("status", status);
+        command.Parameters.AddWithValue("due", due);
+        await command.ExecuteNonQueryAsync();
+        return id;
+    }
+
     public async Task<Guid> SeedAsync(string channel, string recipient = "someone@example.com", short priority = 0,
         DateTime? sendAt = null, DateTime? expiresAt = null, int maxAttempts = 4, Notify.Grpc.V1.Content? content = null)
     {

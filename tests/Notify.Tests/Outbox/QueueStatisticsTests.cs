@@ -23,22 +23,22 @@ public sealed class QueueStatisticsTests(InfrastructureFixture infrastructure) :
     {
         // Waiting: two due PENDING (one due for 30 s), one scheduled for later, two RETRYING
         // (one due for 90 s: the oldest), one RETRYING not yet due.
-        await SeedAsync(ChannelNames.Sms, "PENDING", due: TimeSpan.FromSeconds(-30));
-        await SeedAsync(ChannelNames.Sms, "PENDING", due: TimeSpan.FromSeconds(-1));
-        await SeedAsync(ChannelNames.Sms, "PENDING", due: TimeSpan.FromHours(1));
-        await SeedAsync(ChannelNames.Sms, "RETRYING", due: TimeSpan.FromSeconds(-90));
-        await SeedAsync(ChannelNames.Sms, "RETRYING", due: TimeSpan.FromMinutes(5));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "PENDING", due: TimeSpan.FromSeconds(-30));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "PENDING", due: TimeSpan.FromSeconds(-1));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "PENDING", due: TimeSpan.FromHours(1));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "RETRYING", due: TimeSpan.FromSeconds(-90));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "RETRYING", due: TimeSpan.FromMinutes(5));
         // In flight, dead, and finished (not counted).
-        await SeedAsync(ChannelNames.Sms, "SENDING", due: TimeSpan.FromHours(-3));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "SENDING", due: TimeSpan.FromHours(-3));
         for (var i = 0; i < 3; i++)
         {
-            await SeedAsync(ChannelNames.Sms, "DEAD", due: TimeSpan.FromHours(-2));
+            await _database.SeedInStatusAsync(ChannelNames.Sms, "DEAD", due: TimeSpan.FromHours(-2));
         }
-        await SeedAsync(ChannelNames.Sms, "SENT", due: TimeSpan.FromHours(-4));
-        await SeedAsync(ChannelNames.Sms, "DELIVERED", due: TimeSpan.FromHours(-4));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "SENT", due: TimeSpan.FromHours(-4));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "DELIVERED", due: TimeSpan.FromHours(-4));
         // Another channel's rows, older than all of these, are not this channel's queue.
-        await SeedAsync(ChannelNames.Email, "PENDING", due: TimeSpan.FromHours(-5));
-        await SeedAsync(ChannelNames.Email, "DEAD", due: TimeSpan.FromHours(-5));
+        await _database.SeedInStatusAsync(ChannelNames.Email, "PENDING", due: TimeSpan.FromHours(-5));
+        await _database.SeedInStatusAsync(ChannelNames.Email, "DEAD", due: TimeSpan.FromHours(-5));
 
         var sms = await _statistics.ReadAsync(ChannelNames.Sms, default);
 
@@ -58,7 +58,7 @@ public sealed class QueueStatisticsTests(InfrastructureFixture infrastructure) :
         Assert.Equal((0, 0, 0, 0), (empty.Pending, empty.Retrying, empty.Sending, empty.Dead));
         Assert.Equal(TimeSpan.Zero, empty.OldestClaimableAge);
 
-        await SeedAsync(ChannelNames.Webhook, "PENDING", due: TimeSpan.FromHours(2));
+        await _database.SeedInStatusAsync(ChannelNames.Webhook, "PENDING", due: TimeSpan.FromHours(2));
         var scheduled = await _statistics.ReadAsync(ChannelNames.Webhook, default);
         Assert.Equal(1, scheduled.Pending);
         Assert.Equal(TimeSpan.Zero, scheduled.OldestClaimableAge);
@@ -67,21 +67,4 @@ public sealed class QueueStatisticsTests(InfrastructureFixture infrastructure) :
     [Fact]
     public async Task An_unknown_channel_is_refused_before_any_sql_is_built()
         => await Assert.ThrowsAsync<ArgumentException>(() => _statistics.ReadAsync("sms' OR true --", default));
-
-    /// <summary>A delivery of <paramref name="channel"/> put into <paramref name="status"/>, due at now + <paramref name="due"/>.</summary>
-    private async Task SeedAsync(string channel, string status, TimeSpan due)
-    {
-        var id = await _database.SeedAsync(channel);
-        await using var command = _database.DataSource.CreateCommand("""
-            UPDATE notify.deliveries
-            SET status = @status, next_attempt_at = now() + @due,
-                lock_expires_at = CASE WHEN @status = 'SENDING' THEN now() + interval '1 minute' END,
-                locked_by = CASE WHEN @status = 'SENDING' THEN 'worker-x' END
-            WHERE id = @id
-            """);
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("status", status);
-        command.Parameters.AddWithValue("due", due);
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -34,20 +34,20 @@ public sealed class SystemStatusReaderTests(InfrastructureFixture infrastructure
     {
         // SMS: two PENDING (one due 30 s ago, one scheduled for later), two RETRYING (the
         // oldest due, 90 s ago), one SENDING, three DEAD, and finished rows that are not counted.
-        await SeedAsync(ChannelNames.Sms, "PENDING", TimeSpan.FromSeconds(-30));
-        await SeedAsync(ChannelNames.Sms, "PENDING", TimeSpan.FromHours(1));
-        await SeedAsync(ChannelNames.Sms, "RETRYING", TimeSpan.FromSeconds(-90));
-        await SeedAsync(ChannelNames.Sms, "RETRYING", TimeSpan.FromMinutes(5));
-        await SeedAsync(ChannelNames.Sms, "SENDING", TimeSpan.FromHours(-3));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "PENDING", TimeSpan.FromSeconds(-30));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "PENDING", TimeSpan.FromHours(1));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "RETRYING", TimeSpan.FromSeconds(-90));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "RETRYING", TimeSpan.FromMinutes(5));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "SENDING", TimeSpan.FromHours(-3));
         for (var i = 0; i < 3; i++)
         {
-            await SeedAsync(ChannelNames.Sms, "DEAD", TimeSpan.FromHours(-2));
+            await _database.SeedInStatusAsync(ChannelNames.Sms, "DEAD", TimeSpan.FromHours(-2));
         }
-        await SeedAsync(ChannelNames.Sms, "SENT", TimeSpan.FromHours(-4));
-        await SeedAsync(ChannelNames.Sms, "DELIVERED", TimeSpan.FromHours(-4));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "SENT", TimeSpan.FromHours(-4));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "DELIVERED", TimeSpan.FromHours(-4));
         // Email: one due for ten minutes; webhook: one dead.
-        await SeedAsync(ChannelNames.Email, "PENDING", TimeSpan.FromMinutes(-10));
-        await SeedAsync(ChannelNames.Webhook, "DEAD", TimeSpan.FromHours(-1));
+        await _database.SeedInStatusAsync(ChannelNames.Email, "PENDING", TimeSpan.FromMinutes(-10));
+        await _database.SeedInStatusAsync(ChannelNames.Webhook, "DEAD", TimeSpan.FromHours(-1));
 
         var status = await _reader.ReadAsync(default);
 
@@ -153,8 +153,8 @@ public sealed class SystemStatusReaderTests(InfrastructureFixture infrastructure
     [Fact]
     public async Task The_admin_answer_carries_what_was_read()
     {
-        await SeedAsync(ChannelNames.Sms, "RETRYING", TimeSpan.FromSeconds(-42));
-        await SeedAsync(ChannelNames.Sms, "DEAD", TimeSpan.FromHours(-1));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "RETRYING", TimeSpan.FromSeconds(-42));
+        await _database.SeedInStatusAsync(ChannelNames.Sms, "DEAD", TimeSpan.FromHours(-1));
         var control = await _controls.PauseAsync(ChannelNames.Sms, null, "carrier incident", "oncall@example.com", default);
         await _controls.PauseAsync(ChannelNames.Email, "smtp", "relay maintenance", "oncall@example.com", default);
         await _controls.PauseAsync(ChannelNames.Push, "fcm", "quota incident", "oncall@example.com", default);
@@ -230,22 +230,5 @@ public sealed class SystemStatusReaderTests(InfrastructureFixture infrastructure
             ids.Add(reader.GetString(0));
         }
         return ids;
-    }
-
-    /// <summary>A delivery of <paramref name="channel"/> put into <paramref name="status"/>, due at now + <paramref name="due"/>.</summary>
-    private async Task SeedAsync(string channel, string status, TimeSpan due)
-    {
-        var id = await _database.SeedAsync(channel);
-        await using var command = _database.DataSource.CreateCommand("""
-            UPDATE notify.deliveries
-            SET status = @status, next_attempt_at = now() + @due,
-                lock_expires_at = CASE WHEN @status = 'SENDING' THEN now() + interval '1 minute' END,
-                locked_by = CASE WHEN @status = 'SENDING' THEN 'worker-x' END
-            WHERE id = @id
-            """);
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("status", status);
-        command.Parameters.AddWithValue("due", due);
-        await command.ExecuteNonQueryAsync();
     }
 }
