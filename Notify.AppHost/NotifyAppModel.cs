@@ -43,14 +43,18 @@ public static class NotifyAppModel
         var redis = builder.AddRedis("redis");
 
         var ingress = builder.AddProject("ingress", "../Notify.Ingress/Notify.Ingress.csproj")
-            .WithHttpEndpoint("http")                       // HTTP/1: /health, /alive, /metrics
+            .WithHttpEndpoint("http")                       // HTTP/1: HTTP JSON routes (the admin API)
             .WithHttp2Endpoint("grpc")                      // plaintext HTTP/2 for gRPC
             .WithReference(notifyDb).WaitFor(notifyDb)
             .WithReference(redis).WaitFor(redis)
             .WithEnvironment("Notify__Bootstrap__TenantName", "dev")
             .WithEnvironment("Notify__Bootstrap__ApiKey", apiKey.Value)
             .WithReplicas(options.IngressReplicas)
-            .WithHttpHealthCheck("/health");                // the ingress runs the migrations
+            .WithManagementEndpoint();                      // /health, /metrics; ready once it has run the migrations
+        foreach (var (name, value) in options.IngressEnvironment)
+        {
+            ingress.WithEnvironment(name, value);
+        }
 
         // Speaks SendGrid's, Twilio's, WhatsApp's, FCM's and APNs' wire protocols, and SMTP on its
         // own port: the channels' default provider, so development and tests never reach a real one.
@@ -58,7 +62,7 @@ public static class NotifyAppModel
             .WithHttpEndpoint("http")
             .WithHttp2Endpoint("apns")                      // APNs is HTTP/2 only: h2c, services__sandbox__apns__0
             .WithTcpEndpoint("smtp", env: "Sandbox__Smtp__Port")   // services__sandbox__smtp__0=smtp://…
-            .WithHttpHealthCheck("/health");
+            .WithManagementEndpoint();
         foreach (var (name, value) in options.SandboxEnvironment)
         {
             sandbox.WithEnvironment(name, value);
@@ -71,7 +75,7 @@ public static class NotifyAppModel
                 .WithReference(sandbox)                     // services__sandbox__http__0
                 .WaitFor(ingress)                           // schema exists once the ingress is healthy
                 .WithReplicas(options.ChannelReplicas)
-                .WithHttpHealthCheck("/health"))
+                .WithManagementEndpoint())
             .ToList();
         foreach (var channel in channels)
         {
@@ -90,7 +94,7 @@ public static class NotifyAppModel
 
         // Every process's /metrics over time, when Debian's prometheus is installed.
         var prometheus = options.Prometheus
-            ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5))
+            ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5)).WithScrapeEndpoint(OperatorEndpoint.Name)
             : null;
 
         return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus);
