@@ -27,6 +27,7 @@ public sealed class PrivacyLogTests(PrivacyTopologyFixture topology)
     public async Task No_process_output_carries_a_recipient_unmasked_or_any_body_token_key_or_secret()
     {
         _private.AddAll(topology.Secrets);
+        _private.AddAll(topology.SecretsInEnvironment());
         var developmentKey = topology.DevelopmentKey;
         var secondKey = new Metadata { { "authorization", "Bearer " + topology.SecondApiKey } };
         var (email, phone, whatsApp) = (Recipient("email", $"privacy.ada.{topology.Run}@example.com"), Phone("phone"), Phone("WhatsApp number"));

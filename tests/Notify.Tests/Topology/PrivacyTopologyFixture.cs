@@ -18,7 +18,7 @@ namespace Notify.Tests.Topology;
 /// collector that keeps each export's bytes. So a test can search everything every process wrote,
 /// on the console and over OTLP, for a value that must never be there.
 /// </summary>
-public sealed class PrivacyTopologyFixture : TopologyFixture
+public sealed partial class PrivacyTopologyFixture : TopologyFixture
 {
     public const string Collection = "privacy topology";
 
@@ -139,6 +139,32 @@ public sealed class PrivacyTopologyFixture : TopologyFixture
             OtlpProtocol = OtlpReceiver.Protocol,
         };
     }
+
+    /// <summary>
+    /// Every secret-looking setting any process was started with (the AppHost's own development
+    /// secrets too, whatever they are), by process and name: so a secret added to the topology
+    /// later is searched for without this test knowing it. Keys and JSON documents are covered
+    /// piecewise by <see cref="Secrets"/>.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> SecretsInEnvironment()
+    {
+        foreach (var resource in App.Resources.OfType<Notify.Hosting.Model.ProjectResource>())
+        {
+            foreach (var process in App.GetProcesses(resource.Name))
+            {
+                foreach (var (key, value) in process.Environment)
+                {
+                    if (value is { Length: >= 8 } && SecretSetting().IsMatch(key) && !value.Contains("-----BEGIN", StringComparison.Ordinal) && !value.StartsWith('{'))
+                    {
+                        yield return new($"{resource.Name} setting {key}", value);
+                    }
+                }
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?i)(secret|token|password|apikey|signingkey|privatekey|accesskey|hmac)(s?__[0-9]+)?$")]
+    private static partial System.Text.RegularExpressions.Regex SecretSetting();
 
     /// <summary>A fresh value for a marker, e.g. a body: <c>{label}-{run}-{random}</c>.</summary>
     public string Marker(string label) => $"{label}-{Run}-{Random(8)}";
