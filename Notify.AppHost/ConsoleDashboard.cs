@@ -15,17 +15,20 @@ public sealed class ConsoleDashboard
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Color> _colors = new(StringComparer.Ordinal);
+    private LocalApp? _app;
 
     public static ConsoleDashboard Attach(LocalAppOptions options)
     {
         var dashboard = new ConsoleDashboard();
         options.OnLog = dashboard.Write;
         options.OnStatus = message => dashboard.Status(message);
+        options.OnProcessExited = dashboard.Exited;
         return dashboard;
     }
 
     public void ShowResources(LocalApp app)
     {
+        _app = app;
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]Notify resources[/]");
         table.AddColumns("Resource", "State", "PID", "URLs", "Health");
         var rows = app.Describe();
@@ -51,6 +54,7 @@ public sealed class ConsoleDashboard
         {
             $"gRPC (notify.v1):  {ingress.Endpoints["grpc"]}",
             $"Dev API key:       {topology.DevelopmentApiKeyPath}  (tenant 'dev')",
+            $"Admin API (HTTP):  {ingress.Endpoints["http"]}admin/v1/...  (dev admin token in the endpoints file)",
             $"Endpoints file:    {topology.EndpointsFilePath}",
         };
         lines.AddRange(TelemetryLinks.Lines(app, topology));
@@ -61,6 +65,22 @@ public sealed class ConsoleDashboard
             {
                 AnsiConsole.MarkupLine(Markup.Escape(line));
             }
+        }
+    }
+
+    /// <summary>
+    /// A replica died on its own (or by <c>kill -9</c>, as in the crash drill): say so, and show
+    /// the table again with it as exited. Nothing is restarted and the AppHost runs on;
+    /// endpoints.json keeps listing the replica's pid.
+    /// </summary>
+    private void Exited(Notify.Hosting.Orchestration.ResourceProcess process)
+    {
+        var code = process.ExitCode is { } exit ? Notify.Hosting.Orchestration.ResourceProcess.DescribeExit(exit) : "?";
+        Status($"{process.ResourceName}#{process.Replica} (pid {process.LastPid}) exited with code {code}; "
+            + "the AppHost and the other replicas run on. Restart the AppHost to bring it back.");
+        if (_app is { } app)
+        {
+            ShowResources(app);
         }
     }
 

@@ -47,6 +47,16 @@ public static class EndpointsFile
                 [topology.Redis.Name] = app.GetConnectionString(topology.Redis.Name),
             },
             ["resources"] = resources,
+            // notifyctl's admin credentials: a development admin token (re-minted at every start)
+            // and the replay signing secret; `http` is where the HTTP JSON admin API answers (curl).
+            ["admin"] = topology.Admin is { } admin ? new JsonObject
+            {
+                ["token"] = admin.Token,
+                ["replayHmacSecret"] = admin.ReplayHmacSecret,
+                ["http"] = app.GetProcesses(topology.Ingress.Name)[0].Endpoints.TryGetValue("http", out var http)
+                    ? http.ToString().TrimEnd('/')
+                    : null,
+            } : null,
             // Where telemetry can be seen: null when no local Prometheus runs / nothing is exported.
             ["telemetry"] = new JsonObject
             {

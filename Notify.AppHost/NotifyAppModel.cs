@@ -30,6 +30,7 @@ public static class NotifyAppModel
         builder.Options.AppHostDirectory = Path.Combine(repo, "Notify.AppHost");
         builder.Options.StateDirectory = options.StateDirectory ?? Path.Combine(repo, ".notify");
         var apiKey = DevelopmentApiKey.LoadOrCreate(builder.Options.StateDirectory);
+        var admin = DevelopmentAdminSecrets.LoadOrCreate(builder.Options.StateDirectory);
         if (options.OtlpEndpoint is { } otlp)
         {
             builder.Options.OtlpEndpoint = otlp;
@@ -49,6 +50,8 @@ public static class NotifyAppModel
             .WithReference(redis).WaitFor(redis)
             .WithEnvironment("Notify__Bootstrap__TenantName", "dev")
             .WithEnvironment("Notify__Bootstrap__ApiKey", apiKey.Value)
+            .WithEnvironment("Notify__Admin__Jwt__SigningKeys__0", admin.SigningKeyBase64)
+            .WithEnvironment("Notify__Admin__ReplayHmacSecret", admin.ReplayHmacSecret)
             .WithReplicas(options.IngressReplicas)
             .WithManagementEndpoint();                      // /health, /metrics; ready once it has run the migrations
         foreach (var (name, value) in options.IngressEnvironment)
@@ -74,7 +77,9 @@ public static class NotifyAppModel
                 .WithReference(notifyDb).WithReference(redis)
                 .WithReference(sandbox)                     // services__sandbox__http__0
                 .WaitFor(ingress)                           // schema exists once the ingress is healthy
-                .WithReplicas(options.ChannelReplicas)
+                .WithReplicas(options.ReplicasOf(channel.Name))
+                // Each replica's share of the provider rate while Redis is away.
+                .WithEnvironment("Notify__Delivery__Replicas", options.ReplicasOf(channel.Name).ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .WithManagementEndpoint())
             .ToList();
         foreach (var channel in channels)
@@ -97,6 +102,6 @@ public static class NotifyAppModel
             ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5)).WithScrapeEndpoint(OperatorEndpoint.Name)
             : null;
 
-        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus);
+        return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus, admin);
     }
 }

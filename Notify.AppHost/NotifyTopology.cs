@@ -12,7 +12,8 @@ public sealed record NotifyTopology(
     ProjectResource Ingress,
     IReadOnlyList<ProjectResource> Channels,
     ProjectResource Sandbox,
-    PrometheusResource? Prometheus = null)
+    PrometheusResource? Prometheus = null,
+    DevelopmentAdminSecrets? Admin = null)
 {
     public string EndpointsFilePath => Path.Combine(StateDirectory, "endpoints.json");
 

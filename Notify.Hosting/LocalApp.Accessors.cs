@@ -59,7 +59,8 @@ public sealed partial class LocalApp
                     break;
                 case ProjectResource project when _processes.TryGetValue(project.Name, out var replicas):
                     rows.AddRange(replicas.Select(p => new ResourceSnapshot(project.Name, "project", p.Replica,
-                        p.IsRunning ? "Running" : p.ExitCode is { } code ? $"Exited ({code})" : "NotStarted", p.Pid,
+                        p.IsRunning ? "Running" : p.ExitCode is { } code ? $"Exited ({ResourceProcess.DescribeExit(code)})" : "NotStarted",
+                        p.IsRunning ? p.Pid : p.LastPid,
                         [.. p.Endpoints.Select(e => $"{e.Key}: {e.Value}")],
                         project.HealthCheckPath is null ? "-" : p.IsHealthy ? "Healthy" : "Unhealthy")));
                     break;

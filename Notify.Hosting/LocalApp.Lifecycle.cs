@@ -85,6 +85,7 @@ public sealed partial class LocalApp
                 var env = ProjectEnvironment.Build(project, replica, replicaEndpoints, ConnectionStringOf, p => endpoints[p], _options.OtlpEndpoint, _options.OtlpProtocol);
                 var process = new ResourceProcess(project, replica, dll, replicaEndpoints, env, _options.StopTimeout, _options.OnLog);
                 process.Started += p => _state.Record($"{p.ResourceName}#{p.Replica}", new StateFile.Entry(p.ResourceName, p.Pid, p.Signature, IsPostgres: false));
+                process.ExitedUnexpectedly += p => _options.OnProcessExited?.Invoke(p);
                 return process;
             })];
         }

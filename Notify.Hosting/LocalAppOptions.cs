@@ -41,6 +41,13 @@ public sealed class LocalAppOptions
     /// <summary>Receives every log line of every process and server; null keeps them only in memory.</summary>
     public Action<LogLine>? OnLog { get; set; }
 
+    /// <summary>
+    /// A project replica ended without the app stopping it (a crash, a <c>kill -9</c> from
+    /// outside). The app does not stop or restart anything: the other replicas run on, and the
+    /// AppHost shows the replica as exited.
+    /// </summary>
+    public Action<Orchestration.ResourceProcess>? OnProcessExited { get; set; }
+
     /// <summary>Progress messages of the orchestrator itself (starting, healthy, stopping).</summary>
     public Action<string>? OnStatus { get; set; }
 

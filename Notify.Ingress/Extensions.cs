@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Notify.Ingress.Admin;
 using Notify.Ingress.Authentication;
 using Notify.Ingress.Grpc;
 using Notify.Ingress.Options;
@@ -61,12 +62,21 @@ internal static class Extensions
         builder.Services.TryAddSingleton<ChannelControlStore>();
         builder.Services.AddSingleton<SystemStatusReader>();
 
+        // The admin API (notify.admin.v1): JWT, replay signature, audit log; see Admin/.
+        builder.AddAdminApi();
+
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<StoreExceptionInterceptor>();
             // Batches of 1,000 notifications with template data fit well within this.
             options.MaxReceiveMessageSize = 16 * 1024 * 1024;
-        }).AddServiceOptions<NotifyApi>(options => options.Interceptors.Add<ApiKeyInterceptor>());
+        })
+        // HTTP JSON for the rpcs with google.api.http paths (the admin API), so curl works. The
+        // registry lets an INVALID_ARGUMENT's google.rpc.BadRequest detail be written as JSON.
+        .AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor))
+        // Each API has its own door: tenant API keys for notify.v1, admin JWTs for notify.admin.v1.
+        .AddServiceOptions<NotifyApi>(options => options.Interceptors.Add<ApiKeyInterceptor>())
+        .AddServiceOptions<AdminApi>(options => options.Interceptors.Add<AdminInterceptor>());
         builder.Services.AddGrpcReflection();
         // The gRPC health service reports the same checks as /health (database, Redis).
         builder.Services.AddGrpcHealthChecks();

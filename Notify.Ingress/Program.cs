@@ -1,4 +1,5 @@
 using Notify.Ingress;
+using Notify.Ingress.Admin;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,7 +14,9 @@ if (!await app.CheckDependenciesAsync())
 }
 
 app.MapDefaultEndpoints();
+app.UseReplaySignature();
 app.MapNotifyApi();
+app.MapAdminApi();
 
 await app.RunAsync();
 return 0;

@@ -21,7 +21,7 @@ public static class Extensions
         builder.Services.AddOptions<SandboxOptions>()
             .BindConfiguration(SandboxOptions.Section)
             .Validate(
-                options => options.Faults.All(f => ProviderNames.IsKnown(f.Key.ToLowerInvariant()) && !f.Value.Validate().Any()),
+                options => options.Faults.All(f => ProviderNames.IsKnown(f.Key.ToLowerInvariant()) && !f.Value.Validate(f.Key.ToLowerInvariant()).Any()),
                 "Sandbox:Faults names an unknown provider or holds an invalid setting.")
             .Validate(
                 options => options.Smtp.Port is null or (>= 0 and <= 65535)

@@ -30,10 +30,25 @@ public sealed class CommandContext(ParseResult parseResult, CliOutput output, No
         {
             var settings = GlobalOptions.Read(parseResult);
             var output = new CliOutput(settings.Json);
+            NotifyEndpoints? endpoints = null;
             try
             {
-                using var context = new CommandContext(parseResult, output, NotifyEndpoints.Resolve(settings));
+                endpoints = NotifyEndpoints.Resolve(settings);
+                using var context = new CommandContext(parseResult, output, endpoints);
                 return await action(context, cancellationToken);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C during a call: gRPC reports it as CANCELLED rather than OperationCanceledException.
+                output.WriteError(ExitCodes.Failed, "Cancelled.");
+                return ExitCodes.Failed;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                // Say where we looked: a stale endpoints file is the usual cause.
+                var cause = e.Status.DebugException?.InnerException?.Message ?? e.Status.DebugException?.Message ?? e.Status.Detail;
+                output.WriteError(ExitCodes.Unavailable, $"Notify at {endpoints?.Ingress} could not be reached: {cause}");
+                return ExitCodes.Unavailable;
             }
             catch (CliException e)
             {

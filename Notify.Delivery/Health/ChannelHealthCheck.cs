@@ -68,6 +68,8 @@ public sealed class ChannelHealthCheck(
             ["queue"] = reading is null ? "not read yet" : new QueueView(reading.ObservedAt, reading.Pending, reading.Retrying,
                 reading.Sending, reading.Dead, Math.Round(reading.OldestClaimableAge.TotalSeconds, 3)),
             ["rateLimit"] = new RateLimitView(settings.RatePerSecond, settings.RateBurst, settings.Replicas, fallback),
+            // How soon a crashed replica's deliveries come back (the crash drill's bound): lease + reap interval.
+            ["leases"] = new LeaseView(settings.Lease.TotalSeconds, settings.ReapInterval.TotalSeconds, settings.CallTimeout.TotalSeconds),
         };
         if (pauses.Channel is { Paused: true } control)
         {
@@ -85,6 +87,9 @@ public sealed class ChannelHealthCheck(
     private sealed record PauseView(DateTime? Since, string Reason);
 
     private sealed record QueueView(DateTimeOffset ObservedAt, long Pending, long Retrying, long Sending, long Dead, double OldestClaimableAgeSeconds);
+
+    /// <summary>How long a claim is held, how often expired ones are reaped, and the most one provider call may take.</summary>
+    private sealed record LeaseView(double LeaseSeconds, double ReapIntervalSeconds, double CallTimeoutSeconds);
 
     /// <summary>The provider rate per key (0: none), its burst, the replicas sharing it, and whether Redis is away.</summary>
     private sealed record RateLimitView(double PerSecond, int Burst, int Replicas, bool RedisFallback);

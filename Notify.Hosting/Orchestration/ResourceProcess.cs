@@ -15,6 +15,7 @@ public sealed class ResourceProcess
     private readonly IReadOnlyDictionary<string, string?> _environment;
     private readonly TimeSpan _stopTimeout;
     private Process? _process;
+    private volatile bool _stopRequested;
 
     internal ResourceProcess(
         ProjectResource project, int replica, string dll, IReadOnlyDictionary<string, Uri> endpoints,
@@ -37,12 +38,21 @@ public sealed class ResourceProcess
     public int Pid => _process is { HasExited: false } process ? process.Id : 0;
     public bool IsRunning => Pid > 0;
     public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
+
+    /// <summary>The pid of the last start, kept after the process ends (the console shows which pid died).</summary>
+    public int LastPid { get; private set; }
     public bool IsHealthy { get; private set; }
 
     /// <summary>What the orphan reaper matches against /proc/&lt;pid&gt;/cmdline.</summary>
     internal string Signature => _dll;
 
     internal event Action<ResourceProcess>? Started;
+
+    /// <summary>
+    /// The process ended without the app stopping it: a crash, or a <c>kill -9</c> from outside
+    /// (the crash drill). The app runs on; the other replicas keep serving.
+    /// </summary>
+    internal event Action<ResourceProcess>? ExitedUnexpectedly;
 
     /// <summary>Starts the process (same ports and environment as before) and waits until it is healthy.</summary>
     public async Task StartAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -57,10 +67,20 @@ public sealed class ResourceProcess
                 $"{_dll} does not exist. Build first: dotnet build {_project.ProjectPath} (or dotnet build Notify.sln).", _dll);
         }
         IsHealthy = false;
+        _stopRequested = false;
         _process?.Dispose();
         _process = DetachedProcess.Start("dotnet", [_dll], _project.ProjectDirectory, _environment, Logs);
         var started = _process;
-        started.Exited += (_, _) => Logs.Add($"Process {started.Id} exited with code {started.ExitCode}.", isError: started.ExitCode != 0);
+        LastPid = started.Id;
+        started.Exited += (_, _) =>
+        {
+            Logs.Add($"Process {started.Id} exited with code {DescribeExit(started.ExitCode)}.", isError: started.ExitCode != 0);
+            if (!_stopRequested)
+            {
+                IsHealthy = false;
+                ExitedUnexpectedly?.Invoke(this);
+            }
+        };
         Started?.Invoke(this);
         await WaitUntilHealthyAsync(timeout ?? TimeSpan.FromSeconds(60), cancellationToken);
     }
@@ -121,10 +141,24 @@ public sealed class ResourceProcess
         }
     }
 
+    /// <summary>
+    /// An exit code as people read it: a process ended by a signal reports 128 + its number
+    /// (137 is SIGKILL, 143 SIGTERM).
+    /// </summary>
+    public static string DescribeExit(int code) => code switch
+    {
+        137 => "137 (SIGKILL)",
+        143 => "143 (SIGTERM)",
+        134 => "134 (SIGABRT)",
+        139 => "139 (SIGSEGV)",
+        _ => code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>SIGTERM (graceful host shutdown), then the tree is killed if it is still there after the stop timeout.</summary>
     public async Task TerminateAsync(TimeSpan? timeout = null)
     {
         IsHealthy = false;
+        _stopRequested = true;
         if (_process is not { HasExited: false } process)
         {
             return;

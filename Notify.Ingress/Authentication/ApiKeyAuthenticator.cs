@@ -10,7 +10,8 @@ namespace Notify.Ingress.Authentication;
 /// Finds the tenant of an API key by the key's SHA-256. Answers are cached briefly so the
 /// hot path does not query the database per call; a revoked key stops working within
 /// <see cref="IngressOptions.ApiKeyCacheDuration"/>. Unknown keys are cached too (for a few
-/// seconds), so a client hammering with a bad key does not hammer the database.
+/// seconds), so a client hammering with a bad key does not hammer the database. A key that
+/// a rotation gave a grace period is never trusted from the cache past the period's end.
 /// </summary>
 internal sealed class ApiKeyAuthenticator(TenantStore tenants, IOptions<IngressOptions> options, TimeProvider time)
 {
@@ -34,14 +35,34 @@ internal sealed class ApiKeyAuthenticator(TenantStore tenants, IOptions<IngressO
             return cached.Tenant;
         }
 
-        var tenant = await tenants.FindByKeyHashAsync(hash, cancellationToken);
-        var context = tenant is null ? null : new TenantContext(tenant.Id, tenant.Name);
+        var owner = await tenants.FindByKeyHashAsync(hash, cancellationToken);
+        var context = owner is null ? null : new TenantContext(owner.Tenant.Id, owner.Tenant.Name);
         if (_cache.Count >= MaxCachedKeys)
         {
             _cache.Clear();
         }
-        _cache[cacheKey] = new CacheEntry(context, now + (context is null ? UnknownKeyCacheDuration : _knownKeyCacheDuration));
+        var until = now + (context is null ? UnknownKeyCacheDuration : _knownKeyCacheDuration);
+        if (owner?.ExpiresAt is { } expires && new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc)) < until)
+        {
+            until = new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc));
+        }
+        _cache[cacheKey] = new CacheEntry(context, until);
         return context;
+    }
+
+    /// <summary>
+    /// Drops this process's cached answers for a tenant's keys, so a rotation made through this
+    /// process takes effect here at once (other replicas follow within the cache duration).
+    /// </summary>
+    public void Forget(Guid tenantId)
+    {
+        foreach (var (key, entry) in _cache)
+        {
+            if (entry.Tenant?.TenantId == tenantId)
+            {
+                _cache.TryRemove(key, out _);
+            }
+        }
     }
 
     private sealed record CacheEntry(TenantContext? Tenant, DateTimeOffset ExpiresAt);

@@ -14,6 +14,9 @@ public sealed class ChannelControlStore(NpgsqlDataSource dataSource)
     /// <summary>The LISTEN/NOTIFY channel a change is announced on; the payload is the channel's name.</summary>
     public const string WakeUpChannel = "notify_controls";
 
+    /// <summary>The longest reason a change may record.</summary>
+    public const int MaxReasonLength = ControlArguments.MaxReasonLength;
+
     /// <summary>
     /// Pauses <paramref name="channel"/> (or only <paramref name="provider"/> of it). Pausing what is
     /// already paused keeps the pause's start and takes the new reason and actor.

@@ -15,6 +15,8 @@ public sealed class DeadLetterStore(NpgsqlDataSource dataSource, IOptions<DeadLe
     public const int MaxReplayKeyLength = 200;
     public const int MaxReasonLength = 500;
     public const int MaxActorLength = 200;
+    public const int MaxReplayIds = DeadLetterSelection.MaxIds;
+    public const int MaxErrorCodeLength = DeadLetterSelection.MaxErrorCodeLength;
 
     private readonly DeadLetterOptions _options = options.Value;
 
@@ -66,8 +68,15 @@ public sealed class DeadLetterStore(NpgsqlDataSource dataSource, IOptions<DeadLe
             WHERE delivery_id = @id
             ORDER BY started_at, lease_token, provider
             """;
+        // The receipts' index on delivery_id.
+        const string ReceiptsSql = """
+            SELECT provider, event_type, outcome, error_code, occurred_at, received_at
+            FROM notify.receipt_events
+            WHERE delivery_id = @id
+            ORDER BY received_at, id
+            """;
         await using var batch = dataSource.CreateBatch();
-        foreach (var sql in new[] { DeliverySql, AttemptsSql })
+        foreach (var sql in new[] { DeliverySql, AttemptsSql, ReceiptsSql })
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.Add(new NpgsqlParameter<Guid>("id", deliveryId));
@@ -93,9 +102,16 @@ public sealed class DeadLetterStore(NpgsqlDataSource dataSource, IOptions<DeadLe
                 reader.IsDBNull(3) ? null : reader.GetInt32(3), Text(reader, 4), Text(reader, 5), Text(reader, 6),
                 reader.GetDateTime(7), reader.GetInt32(8)));
         }
+        await reader.NextResultAsync(cancellationToken);
+        var receipts = new List<ReceiptView>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            receipts.Add(new ReceiptView(reader.GetString(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), Date(reader, 4),
+                reader.GetDateTime(5)));
+        }
         var delivery = new DeliveryView(row.Id, row.Channel, row.Recipient, row.Status, row.AttemptCount, row.MaxAttempts, row.Next,
             row.Provider, row.ProviderMessageId, row.ErrorCode, row.ErrorMessage, row.SkipReason, row.Created, row.Updated, row.Sent,
-            row.Delivered, row.TemplateVersion, attempts);
+            row.Delivered, row.TemplateVersion, attempts) { Receipts = receipts };
         return new DeadLetter(row.Tenant, row.Notification, delivery);
     }
 
@@ -178,6 +194,18 @@ public sealed class DeadLetterStore(NpgsqlDataSource dataSource, IOptions<DeadLe
         var (runId, createdAt) = await run.RecordAsync(replayKey, actor, reason, replayed, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ReplayResult(replayed.Count, DryRun: false, Repeated: false, runId, createdAt);
+    }
+
+    /// <summary>
+    /// What is left of the tenant's replay budgets now: rows it may still replay today and this
+    /// month (UTC), never below zero. Shown with every replay answer, so an operator sees the
+    /// budget shrink before a replay is refused for it.
+    /// </summary>
+    public async Task<ReplayBudget> BudgetAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var (today, month) = await ReplayTransaction.ReplayedAsync(connection, null, tenantId, cancellationToken);
+        return new ReplayBudget(Math.Max(0, _options.DailyReplayBudget - today), Math.Max(0, _options.MonthlyReplayBudget - month));
     }
 
     private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

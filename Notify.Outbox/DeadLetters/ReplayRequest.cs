@@ -30,6 +30,9 @@ public sealed record ReplayRequest(
 /// <param name="CreatedAt">When the run happened (the first run's time when <paramref name="Repeated"/>); null for a dry run.</param>
 public sealed record ReplayResult(int Count, bool DryRun, bool Repeated, long? RunId, DateTime? CreatedAt);
 
+/// <summary>Rows a tenant may still replay today and this month (UTC).</summary>
+public sealed record ReplayBudget(long DailyRemaining, long MonthlyRemaining);
+
 /// <summary>Why a replay was refused.</summary>
 public enum ReplayRefusal
 {

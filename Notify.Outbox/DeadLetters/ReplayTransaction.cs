@@ -67,14 +67,19 @@ internal sealed class ReplayTransaction(NpgsqlConnection connection, NpgsqlTrans
     }
 
     /// <summary>Rows the tenant replayed since the start of today and of this month, UTC.</summary>
-    public async Task<(long Today, long Month)> ReplayedAsync(CancellationToken cancellationToken)
+    public Task<(long Today, long Month)> ReplayedAsync(CancellationToken cancellationToken)
+        => ReplayedAsync(connection, transaction, tenantId, cancellationToken);
+
+    /// <summary>Rows <paramref name="tenantId"/> replayed since the start of today and of this month, UTC.</summary>
+    public static async Task<(long Today, long Month)> ReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid tenantId,
+        CancellationToken cancellationToken)
     {
-        await using var command = Command("""
+        await using var command = new NpgsqlCommand("""
             SELECT coalesce(sum(count) FILTER (WHERE created_at >= date_trunc('day', now(), 'UTC')), 0)::bigint,
                    coalesce(sum(count), 0)::bigint
             FROM notify.replay_runs
             WHERE tenant_id = @tenant AND created_at >= date_trunc('month', now(), 'UTC')
-            """);
+            """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid>("tenant", tenantId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

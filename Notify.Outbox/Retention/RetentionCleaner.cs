@@ -235,7 +235,7 @@ public sealed partial class RetentionCleaner(NpgsqlDataSource dataSource, TimePr
             RetentionMetrics.RecordBatch(deleted, archived, purged);
         }
 
-        public void Report(RetentionPhase phase) => progress?.Report(new RetentionProgress(phase, Batches, Run.MaxBatches, Deleted, Purged));
+        public void Report(RetentionPhase phase) => progress?.Report(new RetentionProgress(phase, Batches, Run.MaxBatches, Deleted, Purged, Archived));
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information,

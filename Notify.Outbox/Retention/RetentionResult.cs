@@ -42,7 +42,9 @@ public sealed record RetentionResult(
 /// <param name="Batches">Batches done so far in this run, out of <paramref name="MaxBatches"/>.</param>
 /// <param name="Deleted">Live rows deleted so far in this run.</param>
 /// <param name="Purged">Archive rows purged so far in this run.</param>
-public sealed record RetentionProgress(RetentionPhase Phase, int Batches, int MaxBatches, TableCounts Deleted, TableCounts Purged);
+/// <param name="Archived">Of the deleted rows, those archived first (null from callers that do not say).</param>
+public sealed record RetentionProgress(RetentionPhase Phase, int Batches, int MaxBatches, TableCounts Deleted, TableCounts Purged,
+    TableCounts? Archived = null);
 
 /// <summary>A run's phases, in order.</summary>
 public enum RetentionPhase

@@ -18,6 +18,11 @@ public static class ControlApi
         sandbox.MapGet("/messages", (MessageLog log, string? provider, string? deliveryId) =>
             Results.Ok(new { messages = log.Find(provider, deliveryId) }));
 
+        sandbox.MapGet("/arrivals", (MessageLog log, string? provider, int? minArrivals) =>
+            minArrivals is < 0
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["minArrivals"] = ["minArrivals must not be negative."] })
+                : Results.Ok(new { arrivals = log.Arrivals(provider, minArrivals ?? 0) }));
+
         sandbox.MapGet("/stats", (MessageLog log) => Results.Ok(log.Stats(ProviderNames.All)));
 
         sandbox.MapGet("/faults", (FaultInjector faults) => Results.Ok(faults.Current));
@@ -32,7 +37,7 @@ public static class ControlApi
                 });
             }
             var settings = request.ToSettings();
-            var problems = settings.Validate().ToArray();
+            var problems = settings.Validate(request.Provider).ToArray();
             if (problems.Length > 0)
             {
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["faults"] = problems });
@@ -76,7 +81,8 @@ public sealed record FaultRequest(
     int TimeoutPercent = 0,
     double TimeoutSeconds = 30,
     string? InvalidRecipientPattern = null,
-    DateTimeOffset? OutageUntil = null)
+    DateTimeOffset? OutageUntil = null,
+    int ThrottleFirstArrivalPercent = 0)
 {
     public FaultSettings ToSettings() => new()
     {
@@ -87,5 +93,6 @@ public sealed record FaultRequest(
         TimeoutSeconds = TimeoutSeconds,
         InvalidRecipientPattern = InvalidRecipientPattern,
         OutageUntil = OutageUntil,
+        ThrottleFirstArrivalPercent = ThrottleFirstArrivalPercent,
     };
 }

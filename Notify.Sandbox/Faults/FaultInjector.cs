@@ -115,6 +115,45 @@ public sealed class FaultInjector
         return FaultDecision.None;
     }
 
+    /// <summary>
+    /// A 429 for the first arrival of a message chosen by <see cref="FaultSettings.ThrottleFirstArrivalPercent"/>,
+    /// else <see cref="FaultDecision.None"/>. Chosen by delivery id, so it does not matter which
+    /// replica sends it or in what order; each chosen id is throttled once per fault setting.
+    /// </summary>
+    public FaultDecision DecideFirstArrival(string provider, string? deliveryId)
+    {
+        if (deliveryId is null)
+        {
+            return FaultDecision.None;
+        }
+        ProviderFaults? faults;
+        lock (_lock)
+        {
+            if (!_faults.TryGetValue(provider, out faults) || faults.Settings.ThrottleFirstArrivalPercent <= 0)
+            {
+                return FaultDecision.None;
+            }
+        }
+        if (Slot(_options.Value.Seed, deliveryId) >= faults.Settings.ThrottleFirstArrivalPercent)
+        {
+            return FaultDecision.None;
+        }
+        lock (_lock)
+        {
+            return faults.ThrottledFirstArrivals.Add(deliveryId)
+                ? new FaultDecision.Throttle(faults.Settings.RetryAfterSeconds)
+                : FaultDecision.None;
+        }
+    }
+
+    /// <summary>Where a delivery id falls in 0..99: the first four bytes of SHA-256 over the seed and the id.</summary>
+    public static int Slot(int seed, string deliveryId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{seed}:{deliveryId}"), hash);
+        return (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(hash) % 100);
+    }
+
     /// <summary>True when <paramref name="recipient"/> matches the provider's permanent-rejection pattern.</summary>
     public bool IsInvalidRecipient(string provider, string recipient)
     {
@@ -135,5 +174,8 @@ public sealed class FaultInjector
             : null;
 
         public long Requests { get; set; }
+
+        /// <summary>Delivery ids whose first arrival was throttled (guarded by the injector's lock).</summary>
+        public HashSet<string> ThrottledFirstArrivals { get; } = new(StringComparer.Ordinal);
     }
 }

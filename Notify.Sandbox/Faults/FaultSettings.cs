@@ -22,13 +22,25 @@ public sealed record FaultSettings
 
     public double TimeoutSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// Share of messages whose <em>first</em> arrival at this provider is answered 429 with
+    /// <c>Retry-After: RetryAfterSeconds</c>; their later arrivals go through. The messages are
+    /// chosen by delivery id (a hash of <c>Sandbox:Seed</c> and the id, mod 100), so the same
+    /// ones are picked whatever order or replica they come from: the crash drill's "10 % are
+    /// rate limited at first". SendGrid and WhatsApp only (<see cref="FirstArrivalProviders"/>).
+    /// </summary>
+    public int ThrottleFirstArrivalPercent { get; init; }
+
+    /// <summary>Providers that read the delivery id before deciding faults (the request body carries it).</summary>
+    public static readonly IReadOnlyList<string> FirstArrivalProviders = [ProviderNames.SendGrid, ProviderNames.WhatsApp];
+
     /// <summary>Recipients matching this regular expression are rejected permanently (e.g. Twilio 21211, FCM UNREGISTERED).</summary>
     public string? InvalidRecipientPattern { get; init; }
 
     /// <summary>Until this instant every request answers 503 (the provider is down).</summary>
     public DateTimeOffset? OutageUntil { get; init; }
 
-    public IEnumerable<string> Validate()
+    public IEnumerable<string> Validate(string? provider = null)
     {
         foreach (var (name, value) in new[] { ("throttlePercent", ThrottlePercent), ("serverErrorPercent", ServerErrorPercent), ("timeoutPercent", TimeoutPercent) })
         {
@@ -40,6 +52,14 @@ public sealed record FaultSettings
         if (ThrottlePercent + ServerErrorPercent + TimeoutPercent > 100)
         {
             yield return "throttlePercent + serverErrorPercent + timeoutPercent must not exceed 100.";
+        }
+        if (ThrottleFirstArrivalPercent is < 0 or > 100)
+        {
+            yield return "throttleFirstArrivalPercent must be between 0 and 100.";
+        }
+        if (ThrottleFirstArrivalPercent > 0 && provider is not null && !FirstArrivalProviders.Contains(provider))
+        {
+            yield return $"throttleFirstArrivalPercent is supported for {string.Join(" and ", FirstArrivalProviders)} only, not {provider}.";
         }
         if (RetryAfterSeconds < 0)
         {

@@ -36,6 +36,21 @@ public sealed class ProviderGate(
         }
     }
 
+    /// <summary>
+    /// A 429 in the provider's shape when this is the first arrival of a message chosen by
+    /// <c>throttleFirstArrivalPercent</c>, or null to carry on.
+    /// </summary>
+    public IResult? InjectFirstArrivalThrottle(IProviderErrors errors, string? deliveryId)
+    {
+        if (faults.DecideFirstArrival(errors.Provider, deliveryId) is not FaultDecision.Throttle throttle)
+        {
+            return null;
+        }
+        messages.FirstArrivalThrottled(errors.Provider, deliveryId!);
+        SandboxLog.Rejected(logger, errors.Provider, 429, "injected throttle of a first arrival");
+        return errors.Throttled(throttle.RetryAfterSeconds);
+    }
+
     public bool IsInvalidRecipient(string provider, string recipient) => faults.IsInvalidRecipient(provider, recipient);
 
     public IResult Reject(string provider, int status, string reason, IResult result)

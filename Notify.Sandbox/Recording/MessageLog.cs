@@ -10,6 +10,7 @@ public sealed class MessageLog(TimeProvider time)
     private readonly List<RecordedMessage> _messages = [];
     private readonly Dictionary<(string Provider, string DeliveryId), int> _arrivals = [];
     private readonly Dictionary<string, Counters> _stats = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Provider, string DeliveryId)> _throttledFirst = [];
 
     public RecordedMessage Accept(string provider, string recipient, string? deliveryId, string providerMessageId, string? traceparent = null)
     {
@@ -41,6 +42,36 @@ public sealed class MessageLog(TimeProvider time)
         }
     }
 
+    /// <summary>Counts a first arrival answered 429 on purpose (<c>throttleFirstArrivalPercent</c>); also a rejection.</summary>
+    public void FirstArrivalThrottled(string provider, string deliveryId)
+    {
+        lock (_lock)
+        {
+            var counters = CountersOf(provider);
+            counters.Rejected++;
+            counters.FirstArrivalsThrottled++;
+            _throttledFirst.Add((provider, deliveryId));
+        }
+    }
+
+    /// <summary>
+    /// How often each delivery id arrived, by provider: accepted arrivals and whether its first
+    /// arrival was throttled. Only ids with at least <paramref name="minArrivals"/> accepted
+    /// arrivals (0: every id seen, throttled ones included); ordered by provider and id.
+    /// </summary>
+    public IReadOnlyList<DeliveryArrivals> Arrivals(string? provider, int minArrivals)
+    {
+        lock (_lock)
+        {
+            return _arrivals.Keys.Union(_throttledFirst)
+                .Where(k => provider is null || k.Provider == provider)
+                .Select(k => new DeliveryArrivals(k.Provider, k.DeliveryId, _arrivals.GetValueOrDefault(k), _throttledFirst.Contains(k)))
+                .Where(a => a.Arrivals >= minArrivals)
+                .OrderBy(a => a.Provider, StringComparer.Ordinal).ThenBy(a => a.DeliveryId, StringComparer.Ordinal)
+                .ToList();
+        }
+    }
+
     public IReadOnlyList<RecordedMessageView> Find(string? provider, string? deliveryId)
     {
         lock (_lock)
@@ -60,7 +91,7 @@ public sealed class MessageLog(TimeProvider time)
         {
             return providers.ToDictionary(
                 p => p,
-                p => _stats.TryGetValue(p, out var c) ? new ProviderStats(c.Accepted, c.Rejected, c.Duplicates) : new ProviderStats(0, 0, 0),
+                p => _stats.TryGetValue(p, out var c) ? new ProviderStats(c.Accepted, c.Rejected, c.Duplicates, c.FirstArrivalsThrottled) : new ProviderStats(0, 0, 0, 0),
                 StringComparer.Ordinal);
         }
     }
@@ -72,6 +103,7 @@ public sealed class MessageLog(TimeProvider time)
             _messages.Clear();
             _arrivals.Clear();
             _stats.Clear();
+            _throttledFirst.Clear();
         }
     }
 
@@ -89,5 +121,6 @@ public sealed class MessageLog(TimeProvider time)
         public long Accepted;
         public long Rejected;
         public long Duplicates;
+        public long FirstArrivalsThrottled;
     }
 }

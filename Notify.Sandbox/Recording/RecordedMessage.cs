@@ -29,5 +29,15 @@ public sealed record RecordedMessageView(
     public string? Traceparent { get; init; }
 }
 
-/// <summary>Counters for one provider.</summary>
-public sealed record ProviderStats(long Accepted, long Rejected, long Duplicates);
+/// <summary>
+/// Counters for one provider. <see cref="FirstArrivalsThrottled"/> counts the first arrivals
+/// answered 429 by <c>throttleFirstArrivalPercent</c> (they are in <see cref="Rejected"/> too).
+/// </summary>
+public sealed record ProviderStats(long Accepted, long Rejected, long Duplicates, long FirstArrivalsThrottled);
+
+/// <summary>
+/// One delivery id at one provider: how many times it was accepted, and whether its first
+/// arrival was throttled on purpose. More than one accepted arrival is a duplicate the
+/// recipient would see.
+/// </summary>
+public sealed record DeliveryArrivals(string Provider, string DeliveryId, int Arrivals, bool ThrottledFirst);

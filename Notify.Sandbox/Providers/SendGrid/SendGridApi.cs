@@ -46,6 +46,10 @@ public static class SendGridApi
         {
             return fault;
         }
+        if (gate.InjectFirstArrivalThrottle(errors, FirstDeliveryId(body, request)) is { } throttled)
+        {
+            return throttled;
+        }
 
         var problems = MailSendValidator.Validate(body);
         var personalizations = problems.Count == 0 ? body.GetProperty("personalizations").EnumerateArray().ToList() : [];
@@ -85,6 +89,21 @@ public static class SendGridApi
         }
         return Results.StatusCode(202).WithHeader("X-Message-Id", messageId);
     }
+
+    /// <summary>The delivery id of the first personalization (Notify sends one per request), before the body is validated.</summary>
+    private static string? FirstDeliveryId(JsonElement body, HttpRequest request)
+    {
+        var first = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("personalizations", out var list)
+            && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0 && list[0].ValueKind == JsonValueKind.Object
+            ? SafeCustomArg(list[0])
+            : null;
+        return first ?? (body.ValueKind == JsonValueKind.Object ? SafeCustomArg(body) : null) ?? ProviderResults.DeliveryIdFromHeader(request);
+    }
+
+    /// <summary><see cref="CustomArg"/> for a body not validated yet: null instead of a throw on the wrong shape.</summary>
+    private static string? SafeCustomArg(JsonElement parent) =>
+        parent.TryGetProperty("custom_args", out var args) && args.ValueKind == JsonValueKind.Object
+            && args.TryGetProperty(DeliveryIdArg, out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
 
     private static string? CustomArg(JsonElement parent) =>
         parent.TryGetProperty("custom_args", out var args) && args.TryGetProperty(DeliveryIdArg, out var id) ? id.GetString() : null;

@@ -38,6 +38,10 @@ public static class WhatsAppApi
         {
             return fault;
         }
+        if (gate.InjectFirstArrivalThrottle(errors, String(body, "biz_opaque_callback_data") ?? ProviderResults.DeliveryIdFromHeader(request)) is { } throttled)
+        {
+            return throttled;
+        }
 
         if (Validate(body) is { } problem)
         {

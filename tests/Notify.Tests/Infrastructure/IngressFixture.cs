@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Notify.Grpc.Admin.V1;
 using Notify.Grpc.V1;
 using Notify.Outbox.Tenants;
 using Npgsql;
@@ -13,9 +14,10 @@ namespace Notify.Tests.Infrastructure;
 /// <summary>
 /// The ingress hosted in-process (the real Program, its real start-up checks and
 /// migrations) against a database of its own on the shared PostgreSQL and Redis.
-/// Tests isolate themselves from each other by creating a tenant each.
+/// Tests isolate themselves from each other by creating a tenant each. The admin API is
+/// configured with secrets of the fixture's own (<see cref="AdminCredentials"/>).
 /// </summary>
-public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyncLifetime
+public class IngressFixture(InfrastructureFixture infrastructure) : IAsyncLifetime
 {
     private WebApplicationFactory<Notify.Ingress.IngressEntryPoint>? _factory;
     private GrpcChannel? _channel;
@@ -25,6 +27,11 @@ public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyn
     public NpgsqlDataSource Database { get; private set; } = null!;
 
     public NotifyService.NotifyServiceClient Client { get; private set; } = null!;
+
+    /// <summary>The admin API over gRPC; calls need <see cref="AdminCredentials"/> headers.</summary>
+    public AdminService.AdminServiceClient Admin { get; private set; } = null!;
+
+    public AdminCredentials AdminCredentials { get; } = new();
 
     public InfrastructureFixture Infrastructure => infrastructure;
 
@@ -59,6 +66,14 @@ public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyn
 
     public T GetService<T>() where T : notnull => _factory!.Services.GetRequiredService<T>();
 
+    /// <summary>An HTTP/1.1 client of the in-process ingress, as curl would talk to its HTTP JSON routes.</summary>
+    public HttpClient CreateHttpClient() => _factory!.CreateClient();
+
+    /// <summary>A fixture for a kind of test adds settings here (e.g. turns the retention schedule off).</summary>
+    protected virtual void Configure(IWebHostBuilder host)
+    {
+    }
+
     private void Start()
     {
         _factory = new WebApplicationFactory<Notify.Ingress.IngressEntryPoint>().WithWebHostBuilder(host =>
@@ -69,6 +84,11 @@ public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyn
             // the builder is being set up, before app configuration callbacks apply.
             host.UseSetting("ConnectionStrings:notifydb", ConnectionString);
             host.UseSetting("ConnectionStrings:redis", infrastructure.Redis.ConnectionString);
+            foreach (var (key, value) in AdminCredentials.Settings)
+            {
+                host.UseSetting(key, value);
+            }
+            Configure(host);
         });
         Microsoft.AspNetCore.TestHost.TestServer server;
         try
@@ -82,6 +102,7 @@ public sealed class IngressFixture(InfrastructureFixture infrastructure) : IAsyn
         }
         _channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = server.CreateHandler() });
         Client = new NotifyService.NotifyServiceClient(_channel);
+        Admin = new AdminService.AdminServiceClient(_channel);
     }
 
     private async Task StopAsync()

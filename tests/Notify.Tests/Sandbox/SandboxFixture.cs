@@ -68,6 +68,9 @@ public sealed class SandboxFixture : IAsyncDisposable
 
     public HttpClient CreateClient() => _factory.CreateClient();
 
+    /// <summary>The sandbox's services (its options, say).</summary>
+    public IServiceProvider Services => _factory.Services;
+
     /// <summary>A handler that reaches the in-process sandbox, for clients built by the code under test.</summary>
     public HttpMessageHandler CreateHandler() => _factory.Server.CreateHandler();
 

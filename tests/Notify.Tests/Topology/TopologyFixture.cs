@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Notify.AppHost;
+using Notify.Grpc.Admin.V1;
 using Notify.Grpc.V1;
 using Notify.Hosting;
 
@@ -27,6 +28,13 @@ public class TopologyFixture : IAsyncLifetime
     public NotifyService.NotifyServiceClient Client { get; private set; } = null!;
 
     public Metadata DevelopmentKey => new() { { "authorization", "Bearer " + Topology.DevelopmentApiKey } };
+
+    /// <summary>The admin API of the ingress; the AppHost's development secrets sign its tokens.</summary>
+    public AdminService.AdminServiceClient Admin { get; private set; } = null!;
+
+    /// <summary>Admin metadata with a token of <paramref name="role"/> signed with the topology's development key.</summary>
+    public Metadata AdminHeaders(string role = "admin", string subject = "test")
+        => new() { { "authorization", "Bearer " + Topology.Admin!.Mint(role, subject) } };
 
     public virtual async ValueTask InitializeAsync()
     {
@@ -64,6 +72,7 @@ public class TopologyFixture : IAsyncLifetime
         _channel?.Dispose();
         _channel = GrpcChannel.ForAddress(App.GetEndpoint("ingress", "grpc"));
         Client = new NotifyService.NotifyServiceClient(_channel);
+        Admin = new AdminService.AdminServiceClient(_channel);
     }
 
     public virtual async ValueTask DisposeAsync()

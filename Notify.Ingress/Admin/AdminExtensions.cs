@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Notify.Ingress.Admin.Audit;
+using Notify.Ingress.Admin.Authentication;
+using Notify.Ingress.Admin.Cleanup;
+using Notify.Ingress.Admin.Controls;
+using Notify.Ingress.Admin.DeadLetters;
+using Notify.Ingress.Admin.Replay;
+using Notify.Ingress.Admin.Tenants;
+using Notify.Outbox.Audit;
+using Notify.Outbox.Controls;
+using Notify.Outbox.DeadLetters;
+
+namespace Notify.Ingress.Admin;
+
+/// <summary>Wiring of the admin API (<c>notify.admin.v1.AdminService</c>), next to the tenant API.</summary>
+internal static partial class AdminExtensions
+{
+    public static void AddAdminApi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        services.AddOptions<DeadLetterOptions>().BindConfiguration(DeadLetterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // The admin JWT is one named scheme that only the admin interceptor asks. With a single
+        // scheme ASP.NET Core would make it the default and the authentication middleware would
+        // parse every request's bearer (every tenant API key) as a JWT; this switch keeps it off.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication().AddJwtBearer(AdminJwt.Scheme, _ => { });
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, AdminJwt>();
+
+        services.AddSingleton<AuditLogStore>();
+        services.AddSingleton<DeadLetterStore>();
+        services.TryAddSingleton<ChannelControlStore>();
+        services.AddSingleton<ReplayRateLimiter>();
+        services.AddSingleton<DeadLetterAdmin>();
+        services.AddSingleton<ChannelControlAdmin>();
+        services.AddSingleton<CleanupAdmin>();
+        services.AddSingleton<TenantAdmin>();
+        services.AddSingleton<AuditAdmin>();
+    }
+
+    /// <summary>Checks replay signatures before gRPC and JSON transcoding read the body (see <see cref="ReplaySignatureMiddleware"/>).</summary>
+    public static WebApplication UseReplaySignature(this WebApplication app)
+    {
+        app.UseMiddleware<ReplaySignatureMiddleware>();
+        return app;
+    }
+
+    public static WebApplication MapAdminApi(this WebApplication app)
+    {
+        app.MapGrpcService<AdminApi>();
+        var options = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
+        if (!options.Configured)
+        {
+            LogNotConfigured(app.Logger);
+        }
+        return app;
+    }
+
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning,
+        Message = "admin API not configured: no Notify:Admin:Jwt:SigningKeys; every admin call is answered UNAVAILABLE")]
+    private static partial void LogNotConfigured(ILogger logger);
+}
