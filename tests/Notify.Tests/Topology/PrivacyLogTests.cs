@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Notify.Grpc.Admin.V1;
 using Notify.Grpc.V1;
 using Notify.Tests.Infrastructure;
 
@@ -14,7 +15,8 @@ namespace Notify.Tests.Topology;
 /// a retry, permanent provider rejections, receipts with bad signatures, requests refused by
 /// validation or for a bad API key — then every line every process wrote (console, and the logs,
 /// traces and metrics exported over OTLP) is searched: no recipient unmasked, no body, template
-/// value, API key, token, private key or configured secret at all.
+/// value, API key, token, private key or configured secret at all. The admin API is called too
+/// (a tenant created, dead letters looked at, a forged token refused).
 /// </summary>
 [Collection(PrivacyTopologyFixture.Collection)]
 public sealed class PrivacyLogTests(PrivacyTopologyFixture topology)
@@ -140,6 +142,13 @@ public sealed class PrivacyLogTests(PrivacyTopologyFixture topology)
         await topology.Client.AddSuppressionAsync(new AddSuppressionRequest { Channel = Channel.Email, Address = suppressed }, developmentKey);
         await topology.Client.ListSuppressionsAsync(new ListSuppressionsRequest(), developmentKey);
 
+        // The admin API: a tenant created (its key is in the answer only), a bad admin token.
+        var created = await topology.Admin.CreateTenantAsync(new CreateTenantRequest { Name = "privacy-admin-" + topology.Run }, topology.AdminHeaders("admin"));
+        _private.Add("admin-created API key", created.ApiKey);
+        var forged = await Assert.ThrowsAsync<RpcException>(() => topology.Admin.ListTenantsAsync(new ListTenantsRequest(),
+            new Metadata { { "authorization", "Bearer " + Private("forged admin token") } }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
+
         await RefusedRequestsAsync(developmentKey);
         await RefusedReceiptsAsync(email, phone, whatsApp);
 
@@ -156,6 +165,14 @@ public sealed class PrivacyLogTests(PrivacyTopologyFixture topology)
         Assert.Contains(deliveries, d => d.Channel == Channel.Email && d.Attempts.Any(a => a.Provider == "sendgrid" && a.Outcome == "permanent"));
         Assert.Contains(deliveries, d => d.Channel == Channel.Sms && d.Status == DeliveryStatus.Delivered);
         Assert.Contains(deliveries, d => d.Channel == Channel.Whatsapp && d.Status == DeliveryStatus.Delivered);
+
+        // Operators look at the dead letters the rejections made (recipients masked in the answer).
+        var viewer = topology.AdminHeaders("viewer");
+        await topology.Admin.ListDeadLetterGroupsAsync(new ListDeadLetterGroupsRequest(), viewer);
+        foreach (var dead in deliveries.Where(d => d.Status == DeliveryStatus.Dead))
+        {
+            await topology.Admin.GetDeadLetterAsync(new GetDeadLetterRequest { DeliveryId = dead.DeliveryId }, viewer);
+        }
 
         // OTLP exporters send in batches about a second apart: let the last ones arrive.
         await Task.Delay(TimeSpan.FromSeconds(3));
