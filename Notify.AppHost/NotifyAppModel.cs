@@ -44,7 +44,7 @@ public static class NotifyAppModel
         var redis = builder.AddRedis("redis");
 
         var ingress = builder.AddProject("ingress", "../Notify.Ingress/Notify.Ingress.csproj")
-            .WithHttpEndpoint("http")                       // HTTP/1: /health, /alive, /metrics
+            .WithHttpEndpoint("http")                       // HTTP/1: HTTP JSON routes (the admin API)
             .WithHttp2Endpoint("grpc")                      // plaintext HTTP/2 for gRPC
             .WithReference(notifyDb).WaitFor(notifyDb)
             .WithReference(redis).WaitFor(redis)
@@ -53,7 +53,11 @@ public static class NotifyAppModel
             .WithEnvironment("Notify__Admin__Jwt__SigningKeys__0", admin.SigningKeyBase64)
             .WithEnvironment("Notify__Admin__ReplayHmacSecret", admin.ReplayHmacSecret)
             .WithReplicas(options.IngressReplicas)
-            .WithHttpHealthCheck("/health");                // the ingress runs the migrations
+            .WithManagementEndpoint();                      // /health, /metrics; ready once it has run the migrations
+        foreach (var (name, value) in options.IngressEnvironment)
+        {
+            ingress.WithEnvironment(name, value);
+        }
 
         // Speaks SendGrid's, Twilio's, WhatsApp's, FCM's and APNs' wire protocols, and SMTP on its
         // own port: the channels' default provider, so development and tests never reach a real one.
@@ -61,7 +65,7 @@ public static class NotifyAppModel
             .WithHttpEndpoint("http")
             .WithHttp2Endpoint("apns")                      // APNs is HTTP/2 only: h2c, services__sandbox__apns__0
             .WithTcpEndpoint("smtp", env: "Sandbox__Smtp__Port")   // services__sandbox__smtp__0=smtp://…
-            .WithHttpHealthCheck("/health");
+            .WithManagementEndpoint();
         foreach (var (name, value) in options.SandboxEnvironment)
         {
             sandbox.WithEnvironment(name, value);
@@ -76,7 +80,7 @@ public static class NotifyAppModel
                 .WithReplicas(options.ReplicasOf(channel.Name))
                 // Each replica's share of the provider rate while Redis is away.
                 .WithEnvironment("Notify__Delivery__Replicas", options.ReplicasOf(channel.Name).ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .WithHttpHealthCheck("/health"))
+                .WithManagementEndpoint())
             .ToList();
         foreach (var channel in channels)
         {
@@ -95,7 +99,7 @@ public static class NotifyAppModel
 
         // Every process's /metrics over time, when Debian's prometheus is installed.
         var prometheus = options.Prometheus
-            ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5))
+            ? builder.AddPrometheus("prometheus").WithScrapeInterval(TimeSpan.FromSeconds(5)).WithScrapeEndpoint(OperatorEndpoint.Name)
             : null;
 
         return new NotifyTopology(builder.Options.StateDirectory, apiKey.Value, apiKey.Path, notifyDb, redis, ingress, channels, sandbox, prometheus, admin);

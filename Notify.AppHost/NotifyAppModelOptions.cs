@@ -47,6 +47,9 @@ public sealed record NotifyAppModelOptions
     /// </summary>
     public IReadOnlyDictionary<string, string> ChannelEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Extra environment for every ingress replica (tests: log levels, settings under test).</summary>
+    public IReadOnlyDictionary<string, string> IngressEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Extra environment for the provider sandbox (tests: fault settings, receipt targets).</summary>
     public IReadOnlyDictionary<string, string> SandboxEnvironment { get; init; } = new Dictionary<string, string>();
 

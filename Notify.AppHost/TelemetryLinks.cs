@@ -13,9 +13,9 @@ public static class TelemetryLinks
 {
     public const string PrometheusMissing = "not installed; `apt-get install prometheus` to get one here";
 
-    public static Uri Metrics(ResourceProcess process) => new(process.Endpoints["http"], "/metrics");
+    public static Uri Metrics(ResourceProcess process) => new(process.Endpoints[OperatorEndpoint.Name], "/metrics");
 
-    public static Uri HealthDetail(ResourceProcess process) => new(process.Endpoints["http"], "/health/detail");
+    public static Uri HealthDetail(ResourceProcess process) => new(process.Endpoints[OperatorEndpoint.Name], "/health/detail");
 
     /// <summary>The Prometheus UI; null when none was asked for or it is not running.</summary>
     public static Uri? Prometheus(LocalApp app, NotifyTopology topology) =>

@@ -9,11 +9,11 @@ public sealed partial class LocalApp
     /// <summary>The running Prometheus named <paramref name="name"/>; null when it is not installed (or did not start).</summary>
     public PrometheusServer? FindPrometheusServer(string name) => _prometheus.GetValueOrDefault(name);
 
-    /// <summary>What a Prometheus of this app scrapes: every project replica's <c>http</c> endpoint.</summary>
-    public IReadOnlyList<ScrapeTarget> ScrapeTargets() =>
+    /// <summary>What a Prometheus of this app scrapes: every project replica's <paramref name="endpointName"/> endpoint.</summary>
+    public IReadOnlyList<ScrapeTarget> ScrapeTargets(string endpointName = "http") =>
         [.. Projects.SelectMany(p => _processes.GetValueOrDefault(p.Name) ?? [])
-            .Where(r => r.Endpoints.ContainsKey("http"))
-            .Select(r => new ScrapeTarget(r.ResourceName, r.Replica, r.Endpoints["http"]))];
+            .Where(r => r.Endpoints.ContainsKey(endpointName))
+            .Select(r => new ScrapeTarget(r.ResourceName, r.Replica, r.Endpoints[endpointName]))];
 
     /// <summary>
     /// Starts each declared Prometheus once the projects are up (their ports are in its
@@ -36,7 +36,7 @@ public sealed partial class LocalApp
                 {
                     Binary = binary,
                     Directory = resource.Directory,
-                    Configuration = PrometheusScrapeConfig.Render(ScrapeTargets(), resource.ScrapeInterval, resource.MetricsPath),
+                    Configuration = PrometheusScrapeConfig.Render(ScrapeTargets(resource.ScrapeEndpoint), resource.ScrapeInterval, resource.MetricsPath),
                     Port = resource.Port,
                     Name = resource.Name,
                     OnLog = _options.OnLog,

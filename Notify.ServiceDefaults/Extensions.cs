@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Notify.ServiceDefaults;
+using Notify.ServiceDefaults.Management;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -21,6 +22,9 @@ public static class Extensions
     public const string AlivenessEndpointPath = "/alive";
     public const string MetricsEndpointPath = "/metrics";
 
+    /// <summary>ASP.NET Core's per-request log lines (and the request scope).</summary>
+    public const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddBasicServiceDefaults();
@@ -33,6 +37,12 @@ public static class Extensions
             // delivery id as the idempotency key; here only the timeouts and breaker apply.
             http.AddStandardResilienceHandler(options => options.Retry.DisableForUnsafeHttpMethods());
             http.AddServiceDiscovery();
+            // The factory's loggers print every request's URL ("Start processing HTTP request POST
+            // https://api.push.apple.com/3/device/{token}") and put it in a scope on every record
+            // logged during the call; for providers the path can be a recipient (an APNs device
+            // token, a webhook URL). Each call is recorded anyway, without them: an attempt row
+            // with status, error and duration, a metric, and a span whose URL keeps only its origin.
+            http.RemoveAllLoggers();
         });
         return builder;
     }
@@ -63,6 +73,12 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddManagementEndpoint();
+        // "Request starting/finished" print each URL whole, query included: Meta's subscription
+        // handshake carries the verify token there, and a path can be a recipient. The server span
+        // of each request says the same with the query redacted and route values templated
+        // (ServerRequestPaths), so these lines stay off even when Microsoft.AspNetCore is turned up.
+        builder.Logging.AddFilter(RequestLogCategory, LogLevel.Warning);
         return builder;
     }
 
@@ -71,7 +87,11 @@ public static class Extensions
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
+            // Unlike the Aspire template: Notify opens no scopes of its own, and the framework's
+            // carry request paths into every record of a request (a path can be a recipient: the
+            // sandbox's APNs route holds a device token). Each record has its trace and span ids,
+            // which lead to the request's span and its route.
+            logging.IncludeScopes = false;
         });
 
         builder.Services.AddOpenTelemetry()
@@ -91,11 +111,14 @@ public static class Extensions
                     .AddSource(NotifyTelemetry.Name)
                     .AddSource(builder.Environment.ApplicationName)
                     .AddAspNetCoreInstrumentation(options =>
+                    {
                         // Health probes every few seconds would drown the traces that matter.
                         options.Filter = context =>
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                             && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                            && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
+                            && !context.Request.Path.StartsWithSegments(MetricsEndpointPath);
+                        options.EnrichWithHttpResponse = (activity, response) => ServerRequestPaths.UseRouteTemplate(activity, response.HttpContext);
+                    })
                     .AddGrpcClientInstrumentation()
                     .AddHttpClientInstrumentation(options =>
                     {
@@ -121,11 +144,13 @@ public static class Extensions
     /// <summary>
     /// Maps /health (ready: every check but the detail-only ones), /alive (liveness),
     /// /health/detail (every check with its data, see <see cref="HealthDetail"/>) and /metrics
-    /// (Prometheus). Unlike the Aspire template these are mapped in every environment: Notify
-    /// binds them to its HTTP/1 endpoint, which listens on loopback unless an operator says otherwise.
+    /// (Prometheus). Unlike the Aspire template these are mapped in every environment, and served
+    /// only on the management endpoint (<see cref="ManagementEndpoint"/>, <c>Notify:Management:Urls</c>,
+    /// loopback by default): the public endpoints answer 404 for them.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseManagementEndpoint();
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
         {
             Predicate = r => !r.Tags.Contains(HealthDetail.Tag),

@@ -62,6 +62,14 @@ public sealed class ProjectResource(string name, string projectPath) : ILocalRes
 
     public ProjectResource WithHttpEndpoint(string name = "http") => WithEndpoint(name, "Http1");
 
+    /// <summary>
+    /// An HTTP/1 endpoint whose URL is passed in <paramref name="urlEnvironmentVariable"/> instead of
+    /// <c>Kestrel__Endpoints__{name}__Url</c>: for listeners the project adds itself, such as
+    /// Notify's management endpoint (<c>Notify__Management__Urls</c>).
+    /// </summary>
+    public ProjectResource WithHttpEndpoint(string name, string urlEnvironmentVariable) =>
+        Add(new EndpointDefinition(name, "Http1") { UrlEnvironmentVariable = urlEnvironmentVariable });
+
     public ProjectResource WithHttp2Endpoint(string name = "grpc") => WithEndpoint(name, "Http2");
 
     public ProjectResource WithEndpoint(string name, string protocols) => Add(new EndpointDefinition(name, protocols));

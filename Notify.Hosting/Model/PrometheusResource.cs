@@ -18,8 +18,11 @@ public sealed class PrometheusResource(string name, string defaultDirectory) : I
 
     public TimeSpan ScrapeInterval { get; private set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The path scraped on each project's <c>http</c> endpoint.</summary>
+    /// <summary>The path scraped on each project's <see cref="ScrapeEndpoint"/>.</summary>
     public string MetricsPath { get; private set; } = "/metrics";
+
+    /// <summary>The endpoint scraped on every project replica that has one (<c>http</c> unless told).</summary>
+    public string ScrapeEndpoint { get; private set; } = "http";
 
     public PrometheusResource WithScrapeInterval(TimeSpan interval)
     {
@@ -31,6 +34,12 @@ public sealed class PrometheusResource(string name, string defaultDirectory) : I
     public PrometheusResource WithMetricsPath(string path)
     {
         MetricsPath = path;
+        return this;
+    }
+
+    public PrometheusResource WithScrapeEndpoint(string endpointName)
+    {
+        ScrapeEndpoint = endpointName;
         return this;
     }
 

@@ -57,6 +57,11 @@ internal static class ProjectEnvironment
                 }
                 continue;
             }
+            if (endpoint.UrlEnvironmentVariable is { } urlVariable)
+            {
+                env[urlVariable] = endpoints[endpoint.Name].ToString().TrimEnd('/');
+                continue;
+            }
             env[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoints[endpoint.Name].ToString().TrimEnd('/');
             env[$"Kestrel__Endpoints__{endpoint.Name}__Protocols"] = endpoint.Protocols;
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Notify.Receipts;
+using Notify.ServiceDefaults.Management;
 using Notify.Sms.Twilio;
 
 namespace Notify.Sms.Receipts;
@@ -15,9 +16,12 @@ namespace Notify.Sms.Receipts;
 /// <remarks>
 /// The base is, in order: <c>Notify:Sms:Twilio:StatusCallback</c>; <c>Notify:Receipts:PublicBaseUrl</c>
 /// + <see cref="Path"/>; in Development only, the address this process listens on (the sandbox
-/// reaches it directly). Otherwise messages are sent without a callback and no receipts come.
+/// reaches it directly; never its management listener, which serves only health and metrics).
+/// Otherwise messages are sent without a callback and no receipts come.
 /// </remarks>
-public sealed class StatusCallbackUrl(IOptions<TwilioOptions> twilio, IOptions<ReceiptOptions> receipts, IServer server, IHostEnvironment environment)
+public sealed class StatusCallbackUrl(
+    IOptions<TwilioOptions> twilio, IOptions<ReceiptOptions> receipts, IServer server, IHostEnvironment environment,
+    ManagementEndpoint? management = null)
 {
     public const string Path = "/webhooks/twilio/status";
     public const string DeliveryIdParameter = "delivery_id";
@@ -43,7 +47,8 @@ public sealed class StatusCallbackUrl(IOptions<TwilioOptions> twilio, IOptions<R
             return _base = new Uri(publicBase.GetLeftPart(UriPartial.Path).TrimEnd('/') + Path);
         }
         if (environment.IsDevelopment()
-            && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) is { } listening)
+            && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a =>
+                a.StartsWith("http://", StringComparison.Ordinal) && management?.IsManagementAddress(a) != true) is { } listening)
         {
             return _base = new Uri(listening.TrimEnd('/') + Path);
         }

@@ -33,7 +33,7 @@ public sealed class DrillTopologyFixture : TopologyFixture
         App.GetEndpoint("sandbox"),
         App.GetConnectionString("notifydb"),
         DrillPlan.Channels.ToDictionary(c => c, c => (IReadOnlyList<(int Pid, Uri HealthDetail)>)
-            [.. App.GetProcesses(c).Select(p => (p.Pid, new Uri(p.Endpoints["http"], "/health/detail")))]),
+            [.. App.GetProcesses(c).Select(p => (p.Pid, TelemetryLinks.HealthDetail(p)))]),
         http,
         CancellationToken.None);
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Notify.AppHost;
 using Notify.Grpc.V1;
 using Notify.Tests.Infrastructure;
 
@@ -39,7 +40,7 @@ public sealed class SmsDeliveryTests(TopologyFixture topology) : IClassFixture<T
         Assert.Equal(1, message.GetProperty("arrivals").GetInt32());
 
         // The SMS process counted the call and timed the message from acceptance.
-        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("sms", "http"), "/metrics"));
+        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("sms", OperatorEndpoint.Name), "/metrics"));
         Assert.Matches(@"notify_delivery_attempts_total\{[^}]*outcome=""sent""[^}]*\} [1-9]", metrics);
         Assert.Matches(@"notify_delivery_accept_to_provider_seconds_count\{[^}]*channel=""sms""[^}]*\} [1-9]", metrics);
         Assert.Matches(@"notify_circuit_state\{[^}]*provider=""twilio""[^}]*\} 0", metrics);

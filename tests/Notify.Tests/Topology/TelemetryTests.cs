@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Notify.AppHost;
 using Notify.Grpc.V1;
 using Notify.Tests.Infrastructure;
 
@@ -90,7 +91,7 @@ public sealed class TelemetryTests(TelemetryTopologyFixture topology) : IClassFi
         Assert.False(rateLimit.GetProperty("redisFallback").GetBoolean());
         Assert.True(channel.GetProperty("queue").GetProperty("oldestClaimableAgeSeconds").GetDouble() >= 0);
         // /health (the readiness probe) is not taken down by a provider's outage.
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(topology.App.GetEndpoint("sms", "http"), "/health"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(topology.App.GetEndpoint("sms", OperatorEndpoint.Name), "/health"))).StatusCode);
         Assert.Matches(Series("notify_circuit_state", "channel=\"sms\"", "provider=\"twilio\"") + " 1$", metrics);
 
         // Once the break ends the probe goes through, the message is sent and the view is healthy again.
@@ -121,11 +122,11 @@ public sealed class TelemetryTests(TelemetryTopologyFixture topology) : IClassFi
     private static JsonElement Twilio(JsonElement detail)
         => detail.GetProperty("channel").GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("provider").GetString() == "twilio");
 
-    private Task<string> MetricsAsync(string resource) => _http.GetStringAsync(new Uri(topology.App.GetEndpoint(resource, "http"), "/metrics"));
+    private Task<string> MetricsAsync(string resource) => _http.GetStringAsync(new Uri(topology.App.GetEndpoint(resource, OperatorEndpoint.Name), "/metrics"));
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> DetailAsync(string resource)
     {
-        using var response = await _http.GetAsync(new Uri(topology.App.GetEndpoint(resource, "http"), "/health/detail"));
+        using var response = await _http.GetAsync(new Uri(topology.App.GetEndpoint(resource, OperatorEndpoint.Name), "/health/detail"));
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 

@@ -1,3 +1,4 @@
+using Notify.AppHost;
 using Notify.Grpc.V1;
 using Notify.Tests.Infrastructure;
 using Npgsql;
@@ -13,7 +14,7 @@ public sealed class TopologyTests(TopologyFixture topology) : IClassFixture<Topo
         using var http = new HttpClient();
         foreach (var name in new[] { "ingress", "email", "sms", "whatsapp", "webhook", "push", "sandbox" })
         {
-            var endpoint = topology.App.GetEndpoint(name, "http");
+            var endpoint = topology.App.GetEndpoint(name, OperatorEndpoint.Name);
 
             var health = await http.GetAsync(new Uri(endpoint, "/health"));
             var metrics = await http.GetStringAsync(new Uri(endpoint, "/metrics"));
@@ -29,7 +30,7 @@ public sealed class TopologyTests(TopologyFixture topology) : IClassFixture<Topo
         using var http = new HttpClient();
         await topology.Client.SendAsync(Requests.Email(), topology.DevelopmentKey);
 
-        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("ingress", "http"), "/metrics"));
+        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("ingress", OperatorEndpoint.Name), "/metrics"));
 
         Assert.Matches("notify_ingest_notifications_total\\{[^}]*outcome=\"accepted\"[^}]*\\} [1-9]", metrics);
         Assert.Matches("notify_ingest_deliveries_total\\{[^}]*channel=\"email\"", metrics);

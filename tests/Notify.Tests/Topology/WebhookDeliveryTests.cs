@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Notify.AppHost;
 using Notify.Grpc.V1;
 using Notify.Tests.Webhook;
 using Npgsql;
@@ -142,7 +143,7 @@ public sealed class WebhookDeliveryTests(WebhookTopologyFixture topology) : ICla
         Assert.Equal("permanent", Assert.Single(delivery.Attempts).Outcome);
         Assert.DoesNotContain("s3cret-token", delivery.LastErrorMessage);
         using var http = new HttpClient();
-        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("webhook", "http"), "/metrics"));
+        var metrics = await http.GetStringAsync(new Uri(topology.App.GetEndpoint("webhook", OperatorEndpoint.Name), "/metrics"));
         Assert.Matches("notify_egress_refused(_connection)?(_total)?\\{[^}]*reason=\"(loopback|private)\"[^}]*\\} [1-9]", metrics);
         var logged = topology.Logs.Select(l => l.ToString()).Where(l => l.Contains("refused: the endpoint leads to")).ToList();
         Assert.NotEmpty(logged);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Notify.AppHost;
 using Notify.Grpc.V1;
 using Notify.Tests.Infrastructure;
 
@@ -50,7 +51,7 @@ public sealed class WhatsAppDeliveryTests(WhatsAppTopologyFixture topology) : IC
         var delivery = await WaitForAsync(sent, DeliveryStatus.Sent);
 
         Assert.Equal(1, Assert.Single(await SeenAsync(delivery.DeliveryId)).GetProperty("arrivals").GetInt32());
-        var metrics = await _http.GetStringAsync(new Uri(topology.App.GetEndpoint("whatsapp", "http"), "/metrics"));
+        var metrics = await _http.GetStringAsync(new Uri(topology.App.GetEndpoint("whatsapp", OperatorEndpoint.Name), "/metrics"));
         Assert.Matches("notify_quota_used\\{[^}]*account=\"106540352242922\"[^}]*\\} [1-9]", metrics);
         Assert.Matches("notify_quota_remaining\\{[^}]*quota=\"messaging_tier\"[^}]*\\} [0-9]+", metrics);
     }
