@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,6 +151,17 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // An exception no endpoint handled answers a bare 500 in every environment. In
+        // Development (where the AppHost runs everything) ASP.NET Core's developer page would
+        // answer instead, echoing the request's headers: a bearer token, a provider's signature.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = static context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return Task.CompletedTask;
+            },
+        });
         app.UseManagementEndpoint();
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
         {

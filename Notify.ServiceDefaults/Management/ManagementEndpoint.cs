@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Notify.ServiceDefaults.Management;
@@ -14,7 +15,7 @@ namespace Notify.ServiceDefaults.Management;
 /// the socket the request came in on, never on a Host header a caller chooses (which is all
 /// <c>RequireHost("*:port")</c> would check).
 /// </summary>
-public sealed class ManagementEndpoint(IOptions<ManagementOptions> options)
+public sealed class ManagementEndpoint(IOptions<ManagementOptions> options, IConfiguration configuration)
 {
     /// <summary>The paths only operators get: readiness, liveness, the detailed view and Prometheus.</summary>
     public static readonly IReadOnlyList<PathString> Paths =
@@ -41,6 +42,7 @@ public sealed class ManagementEndpoint(IOptions<ManagementOptions> options)
         {
             throw new InvalidOperationException(error);
         }
+        HostingUrls.Bind(kestrel, configuration);
         foreach (var url in urls)
         {
             if (url.IsLocalhost && url.Port != 0)
