@@ -57,6 +57,12 @@ public sealed class PostgresServer : IAsyncDisposable
         await StartProcessAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Starts the server again on the same port and data after <see cref="StopAsync"/> or
+    /// <see cref="KillAsync"/>: fault tests take the database away for a while, then bring it back.
+    /// </summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) => StartProcessAsync(cancellationToken);
+
     /// <summary>Graceful: pg_ctl stop -m fast (rolls back open transactions, checkpoints).</summary>
     public async Task StopAsync()
     {
