@@ -18,6 +18,8 @@ public sealed partial class ChannelControlWatcher(
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private volatile PauseState _state = PauseState.Unknown;
+    // Set while the controls cannot be read: an outage is logged once, not on every read.
+    private volatile bool _unreadable;
 
     /// <summary>The state last read (<see cref="PauseState.Unknown"/> before the first read).</summary>
     public PauseState State => _state;
@@ -31,7 +33,9 @@ public sealed partial class ChannelControlWatcher(
         {
             try
             {
-                if (Apply(PauseState.From(await store.GetAsync(channel, stoppingToken))))
+                var read = PauseState.From(await store.GetAsync(channel, stoppingToken));
+                _unreadable = false;
+                if (Apply(read))
                 {
                     changed();
                 }
@@ -42,7 +46,7 @@ public sealed partial class ChannelControlWatcher(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                LogUnreadable(logger, channel, ex.GetType().Name);
+                Unreadable(ex);
             }
             try
             {
@@ -54,6 +58,15 @@ public sealed partial class ChannelControlWatcher(
             }
         }
         await listening;
+    }
+
+    private void Unreadable(Exception ex)
+    {
+        if (!_unreadable)
+        {
+            _unreadable = true;
+            LogUnreadable(logger, channel, ex.GetType().Name);
+        }
     }
 
     /// <summary>Takes <paramref name="next"/> as the state and logs what changed; false when nothing did.</summary>
@@ -141,7 +154,7 @@ public sealed partial class ChannelControlWatcher(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
             {
-                LogUnreadable(logger, channel, ex.GetType().Name);
+                Unreadable(ex);
                 try
                 {
                     await Task.Delay(interval, stoppingToken);
@@ -166,6 +179,6 @@ public sealed partial class ChannelControlWatcher(
     [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "{Channel}: provider {Provider} resumed ({Reason})")]
     private static partial void LogProviderResumed(ILogger logger, string channel, string provider, string reason);
 
-    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "{Channel}: channel controls could not be read ({Error}); the last state read stands")]
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "{Channel}: channel controls could not be read ({Error}); the last state read stands until they can (logged once)")]
     private static partial void LogUnreadable(ILogger logger, string channel, string error);
 }

@@ -42,6 +42,8 @@ public sealed partial class DeliveryWorker(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly string _deliverSpanName = DeliveryTracing.DeliverSpanName(options.Value.Channel);
     private readonly Random _jitter = new();
+    // While the database is away: logged once, and every loop backs off (see StoreOutage).
+    private readonly StoreOutage _outage = new(options.Value.PollInterval);
     // Pause and resume of the channel or one provider, read from the database on every replica.
     private readonly ChannelControlWatcher _controls = new(new ChannelControlStore(dataSource), dataSource, options.Value.Channel,
         [.. providers.Select(p => p.Name)], options.Value.ControlsInterval, logger);
@@ -83,11 +85,11 @@ public sealed partial class DeliveryWorker(
                 try
                 {
                     claimed = await store.ClaimAsync(_options.Channel, _options.WorkerId, _options.BatchSize, _options.Lease, stoppingToken);
+                    StoreReachable();
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
                 {
-                    LogStoreError(logger, _options.Channel, ex.GetType().Name);
-                    await WaitForWorkAsync(stoppingToken);
+                    await WaitForWorkAsync(stoppingToken, StoreFailed(ex));
                     continue;
                 }
                 if (claimed.Count == 0)
@@ -206,11 +208,13 @@ public sealed partial class DeliveryWorker(
         {
             try
             {
-                return await write();
+                var written = await write();
+                StoreReachable();
+                return written;
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                LogStoreError(logger, _options.Channel, ex.GetType().Name);
+                StoreFailed(ex);
                 if (attempt == 5)
                 {
                     return default;
@@ -516,11 +520,11 @@ public sealed partial class DeliveryWorker(
         }
     }
 
-    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken, TimeSpan? wait = null)
     {
         try
         {
-            await _wake.WaitAsync(_options.PollInterval, stoppingToken);
+            await _wake.WaitAsync(wait ?? _options.PollInterval, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -546,6 +550,7 @@ public sealed partial class DeliveryWorker(
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
+                StoreReachable();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -557,8 +562,7 @@ public sealed partial class DeliveryWorker(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
             {
-                LogStoreError(logger, _options.Channel, ex.GetType().Name);
-                await Task.Delay(_options.PollInterval, time, CancellationToken.None);
+                await Task.Delay(StoreFailed(ex), time, CancellationToken.None);
             }
         }
     }
@@ -571,6 +575,7 @@ public sealed partial class DeliveryWorker(
             {
                 await Task.Delay(_options.ReapInterval, time, stoppingToken);
                 var reaped = await store.ReapAsync(_options.Channel, 1_000, stoppingToken);
+                StoreReachable();
                 if (reaped.Count > 0)
                 {
                     LogReaped(logger, _options.Channel, reaped.Count);
@@ -586,8 +591,27 @@ public sealed partial class DeliveryWorker(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                LogStoreError(logger, _options.Channel, ex.GetType().Name);
+                StoreFailed(ex);
             }
+        }
+    }
+
+    /// <summary>Counts a database failure, logs it if it starts an outage, and says how long to wait before the next try.</summary>
+    private TimeSpan StoreFailed(Exception ex)
+    {
+        if (_outage.Failed(out var wait))
+        {
+            LogStoreError(logger, _options.Channel, ex.GetType().Name);
+        }
+        return wait;
+    }
+
+    /// <summary>Ends an outage, if there was one, with one line.</summary>
+    private void StoreReachable()
+    {
+        if (_outage.Succeeded() is > 0 and var failures)
+        {
+            LogStoreBack(logger, _options.Channel, failures);
         }
     }
 
@@ -598,8 +622,11 @@ public sealed partial class DeliveryWorker(
         await base.StopAsync(bounded.Token);
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "{Channel}: the database is unavailable ({Error}); retrying")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "{Channel}: the database is unavailable ({Error}); retrying with back-off, logged again only once it is back")]
     private static partial void LogStoreError(ILogger logger, string channel, string error);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Channel}: the database is reachable again after {Failures} failed tries")]
+    private static partial void LogStoreBack(ILogger logger, string channel, int failures);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "{Channel}: {Count} completions refused: their leases had expired and another worker owns the rows")]
     private static partial void LogFenced(ILogger logger, string channel, int count);
