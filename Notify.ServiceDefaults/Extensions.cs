@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Notify.ServiceDefaults;
+using Notify.ServiceDefaults.Health;
 using Notify.ServiceDefaults.Management;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -139,6 +140,9 @@ public static class Extensions
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        // Each check's changes of status, once each, rather than a line per failing check per probe.
+        HealthTransitionLog.Decorate(builder.Services);
+        builder.Logging.AddFilter(HealthTransitionLog.FrameworkCategory, LogLevel.None);
         return builder;
     }
 

@@ -34,11 +34,18 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int r
 
     private static readonly LuaScript Prepared = LuaScript.Prepare(Script.Replace("KEYS[1]", "@key").Replace("ARGV[1]", "@interval").Replace("ARGV[2]", "@burst"));
 
+    // Shared: Redis decides. Fallback: Redis is away, the local share decides. Reconciling:
+    // Redis answers again and one caller is writing the local state into it; the others keep
+    // to the local share until it is done, so only that one caller says Redis is back.
+    private const int Shared = 0;
+    private const int FallingBack = 1;
+    private const int Reconciling = 2;
+
     private readonly ConcurrentDictionary<string, long> _localTat = new();
     private int _fallback;
 
     /// <summary>True while Redis is unreachable and the per-process limits apply.</summary>
-    public bool UsingFallback => Volatile.Read(ref _fallback) == 1;
+    public bool UsingFallback => Volatile.Read(ref _fallback) != Shared;
 
     public async ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit)
     {
@@ -51,11 +58,9 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int r
         }
         try
         {
-            if (Volatile.Read(ref _fallback) == 1)
+            if (Volatile.Read(ref _fallback) != Shared && !await TryReturnToRedisAsync())
             {
-                await ReconcileAsync();
-                Interlocked.Exchange(ref _fallback, 0);
-                LogRedisBack(logger);
+                return AcquireLocally(key, limit.PerReplica(replicas));
             }
             var result = await redis.GetDatabase().ScriptEvaluateAsync(Prepared,
                 new { key = (RedisKey)("notify:rate:" + key), interval = intervalMs, burst = limit.Burst });
@@ -138,9 +143,38 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, int r
         _localTat.Clear();
     }
 
+    /// <summary>
+    /// Called while falling back with Redis connected again: the first caller to get here
+    /// reconciles and says Redis is back (once); concurrent callers get false and stay on the
+    /// local share meanwhile. A reconcile that fails leaves the fallback in force.
+    /// </summary>
+    private async ValueTask<bool> TryReturnToRedisAsync()
+    {
+        if (Interlocked.CompareExchange(ref _fallback, Reconciling, FallingBack) != FallingBack)
+        {
+            return Volatile.Read(ref _fallback) == Shared;
+        }
+        try
+        {
+            await ReconcileAsync();
+        }
+        catch
+        {
+            Interlocked.CompareExchange(ref _fallback, FallingBack, Reconciling);
+            throw;
+        }
+        // Redis may have failed another caller meanwhile (it then set FallingBack): stay there.
+        if (Interlocked.CompareExchange(ref _fallback, Shared, Reconciling) == Reconciling)
+        {
+            LogRedisBack(logger);
+            return true;
+        }
+        return false;
+    }
+
     private RateLimitDecision Fallback(string key, RateLimit limit, string reason)
     {
-        if (Interlocked.Exchange(ref _fallback, 1) == 0)
+        if (Interlocked.Exchange(ref _fallback, FallingBack) == Shared)
         {
             LogFallback(logger, replicas, reason);
         }

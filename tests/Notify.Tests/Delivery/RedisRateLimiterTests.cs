@@ -114,6 +114,53 @@ public sealed class RedisRateLimiterTests(InfrastructureFixture infrastructure)
         Assert.False(afterReturn.Allowed);
     }
 
+    [Fact]
+    public async Task Concurrent_sends_say_once_that_redis_is_away_and_once_that_it_is_back()
+    {
+        await using var server = await Notify.Hosting.Servers.RedisServer.StartAsync(new()
+        {
+            Directory = Path.Combine(Path.GetTempPath(), "notify-redis-race-" + Guid.NewGuid().ToString("N")[..8]),
+            Persistent = false,
+            Name = "race-redis",
+        });
+        await using var redis = await ConnectAsync($"{server.ConnectionString},connectTimeout=500,syncTimeout=500");
+        using var logs = new CapturedLogs();
+        var limiter = new RedisRateLimiter(redis, 1, TimeProvider.System, new Logger(logs.CreateLogger(typeof(RedisRateLimiter).FullName!)));
+        var lots = new RateLimit(1000, 1000);
+
+        await server.KillAsync();
+        // Sends on one key during the outage leave state that has to be written back to Redis.
+        var key = NewKey();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ => await limiter.AcquireAsync(key, OnePerSecondBurstFive)));
+        Assert.True(limiter.UsingFallback);
+        await server.RestartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!redis.IsConnected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        // Many sends at once find Redis back: one of them reconciles, the others wait on their share.
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ => await limiter.AcquireAsync(NewKey(), lots)));
+        }
+
+        Assert.False(limiter.UsingFallback);
+        Assert.Single(logs.Lines, line => line.Contains("[3101]", StringComparison.Ordinal));
+        Assert.Single(logs.Lines, line => line.Contains("[3102]", StringComparison.Ordinal));
+    }
+
+    /// <summary>Types <see cref="CapturedLogs"/>' logger for the limiter's constructor.</summary>
+    private sealed class Logger(Microsoft.Extensions.Logging.ILogger inner) : Microsoft.Extensions.Logging.ILogger<RedisRateLimiter>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => inner.Log(logLevel, eventId, state, exception, formatter);
+    }
+
     private static RedisRateLimiter Limiter(IConnectionMultiplexer redis, int replicas = 1)
         => new(redis, replicas, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 
