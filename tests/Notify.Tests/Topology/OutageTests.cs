@@ -19,6 +19,7 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
     private static readonly TimeSpan Eventually = TimeSpan.FromMinutes(3);
     private const string FallbackLine = "Redis is unreachable";
     private readonly HttpClient _http = new();
+    private OperatorProbe Probe => new(topology.App, _http);
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -218,28 +219,12 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
     private static string Series(string name, params string[] labels)
         => "(?m)^" + Regex.Escape(name) + @"\{" + string.Concat(labels.Select(l => $"(?=[^}}]*{Regex.Escape(l)})")) + @"[^}]*\}";
 
-    private Task<string> MetricsAsync(string resource) => _http.GetStringAsync(new Uri(topology.App.GetEndpoint(resource, OperatorEndpoint.Name), "/metrics"));
+    private Task<string> MetricsAsync(string resource) => Probe.MetricsAsync(resource);
 
-    private async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> DetailAsync(string resource)
-    {
-        using var response = await _http.GetAsync(new Uri(topology.App.GetEndpoint(resource, OperatorEndpoint.Name), "/health/detail"));
-        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
-    }
+    private Task<(System.Net.HttpStatusCode Status, JsonElement Body)> DetailAsync(string resource) => Probe.DetailAsync(resource);
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Eventually;
-        while (true)
-        {
-            var value = await read();
-            if (condition(value))
-            {
-                return value;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"Not seen within {Eventually.TotalSeconds:0} s; last: {value}");
-            await Task.Delay(200);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition)
+        => OperatorProbe.EventuallyAsync(read, condition, Eventually, TimeSpan.FromMilliseconds(200));
 
     private Uri Sandbox(string path) => new(topology.App.GetEndpoint("sandbox", "http"), path);
 
