@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 
@@ -26,18 +27,20 @@ public static class HostingUrls
         }
         foreach (var url in Requested(configuration))
         {
-            var (host, port) = Parse(url);
+            var (host, port, https) = Parse(url);
+            // https takes Kestrel's default certificate (Kestrel:Certificates:Default), as the URL would have.
+            Action<ListenOptions> configure = https ? listen => listen.UseHttps() : _ => { };
             if (host is "localhost")
             {
-                kestrel.ListenLocalhost(port);
+                kestrel.ListenLocalhost(port, configure);
             }
             else if (IPAddress.TryParse(host, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any))
             {
-                kestrel.Listen(address, port);
+                kestrel.Listen(address, port, configure);
             }
             else
             {
-                kestrel.ListenAnyIP(port);   // *, +, 0.0.0.0, [::] and host names, as Kestrel binds them
+                kestrel.ListenAnyIP(port, configure);   // *, +, 0.0.0.0, [::] and host names, as Kestrel binds them
             }
         }
     }
@@ -56,14 +59,13 @@ public static class HostingUrls
         return [KestrelDefault];
     }
 
-    private static (string Host, int Port) Parse(string url)
+    private static (string Host, int Port, bool Https) Parse(string url)
     {
         var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new InvalidOperationException(
-                $"The hosting URL '{url}' is not an http://HOST:PORT address (for https, configure Kestrel:Endpoints with a certificate).");
+            throw new InvalidOperationException($"The hosting URL '{url}' is not an http:// or https:// HOST:PORT address.");
         }
-        return (uri.Host.Trim('[', ']'), uri.Port);
+        return (uri.Host.Trim('[', ']'), uri.Port, uri.Scheme == Uri.UriSchemeHttps);
     }
 }
