@@ -39,7 +39,7 @@ internal sealed class ChannelControlAdmin(ChannelControlStore store)
         var response = new Proto.ListChannelControlsResponse();
         foreach (var channel in request.Channel.Length > 0 ? [request.Channel] : ChannelNames.All)
         {
-            response.Controls.AddRange((await store.GetAsync(channel, cancellationToken)).Select(ToProto));
+            response.Controls.AddRange((await store.GetAsync(channel, cancellationToken)).Select(StatusMapping.ToProto));
             response.History.AddRange((await store.HistoryAsync(channel, history, cancellationToken)).Select(e => new Proto.ChannelControlEvent
             {
                 Channel = e.Channel,
@@ -84,17 +84,6 @@ internal sealed class ChannelControlAdmin(ChannelControlStore store)
         var control = paused
             ? await store.PauseAsync(channel, provider, reason!, call.Actor, cancellationToken)
             : await store.ResumeAsync(channel, provider, reason!, call.Actor, cancellationToken);
-        return ToProto(control);
+        return StatusMapping.ToProto(control);
     }
-
-    private static Proto.ChannelControl ToProto(ChannelControl control) => new()
-    {
-        Channel = control.Channel,
-        Provider = control.Provider,
-        Paused = control.Paused,
-        PausedAt = AdminArguments.Proto(control.PausedAt),
-        Reason = control.Reason,
-        Actor = control.Actor,
-        UpdatedAt = AdminArguments.Proto(control.UpdatedAt),
-    };
 }
