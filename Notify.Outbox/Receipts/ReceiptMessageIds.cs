@@ -13,8 +13,10 @@ public static class ReceiptMessageIds
     /// equal, or SendGrid's per-recipient <c>sg_message_id</c>, which is the send's
     /// <c>X-Message-Id</c> followed by <c>.</c> and a suffix. When nothing is recorded yet (the
     /// send's answer is still being committed, or the provider answered without an id) there is
-    /// nothing to disagree with. An event without a message id for a delivery that has one does
-    /// not match: it cannot show that it belongs to that delivery.
+    /// nothing to disagree with. Nor is there when the event carries no message id: SendGrid
+    /// leaves <c>sg_message_id</c> out of some asynchronous bounces, and refusing those would
+    /// keep a bouncing address off the suppression list. Such an event is matched by the
+    /// delivery id alone, which Notify put into the message and the provider's signature covers.
     /// </summary>
     public static bool Match(string? recorded, string? received)
     {
@@ -24,7 +26,7 @@ public static class ReceiptMessageIds
         }
         if (received is null)
         {
-            return false;
+            return true;
         }
         return received.Length == recorded.Length
             ? string.Equals(received, recorded, StringComparison.Ordinal)

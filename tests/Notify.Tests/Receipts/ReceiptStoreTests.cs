@@ -157,15 +157,31 @@ public sealed class ReceiptStoreTests(InfrastructureFixture infrastructure) : IA
         {
             ProviderMessageId = "msg-A", ErrorCode = "5.1.1", SuppressReason = "hard_bounce",
         };
-        var anonymous = Event("ev-no-message", ReceiptKind.Delivered, other, DateTimeOffset.UtcNow) with { ProviderMessageId = null };
 
-        var results = await RecordAsync(bounce, anonymous);
+        var results = await RecordAsync(bounce);
 
-        Assert.All(results, r => Assert.Equal((ReceiptOutcomes.MessageMismatch, (string?)null), (r.Outcome, r.StatusAfter)));
+        Assert.Equal((ReceiptOutcomes.MessageMismatch, (string?)null), (results[0].Outcome, results[0].StatusAfter));
         Assert.Equal(DeliveryStatuses.Sent, await _database.StatusAsync(other));
         Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM notify.suppressions WHERE address = 'b@example.com' AND @id IS NOT NULL", other));
-        Assert.Equal(2L, await _database.ScalarAsync<long>(
+        Assert.Equal(1L, await _database.ScalarAsync<long>(
             "SELECT count(*) FROM notify.receipt_events WHERE delivery_id = @id AND outcome = 'message_mismatch'", other));
+    }
+
+    /// <summary>SendGrid leaves sg_message_id out of some asynchronous bounces: matched by the signed delivery id, still applied.</summary>
+    [Fact]
+    public async Task A_bounce_without_a_message_id_is_applied_to_its_delivery()
+    {
+        var id = await SentWithMessageIdAsync("msg-C", "c@example.com");
+        var bounce = Event("ev-async-bounce", ReceiptKind.Failed, id, DateTimeOffset.UtcNow) with
+        {
+            ProviderMessageId = null, ErrorCode = "5.1.1", SuppressReason = "hard_bounce",
+        };
+
+        var results = await RecordAsync(bounce);
+
+        Assert.Equal(DeliveryStatuses.Failed, results[0].StatusAfter);
+        Assert.Equal(DeliveryStatuses.Failed, await _database.StatusAsync(id));
+        Assert.Equal(1L, await _database.ScalarAsync<long>("SELECT count(*) FROM notify.suppressions WHERE address = 'c@example.com' AND @id IS NOT NULL", id));
     }
 
     [Fact]
