@@ -24,6 +24,15 @@ public static class Options
         CustomParser = result => ParseChannel(result, name),
     };
 
+    /// <summary>A channel, or <c>all</c> for every channel (an emergency stop), as the list of channels meant.</summary>
+    public static Argument<Channel[]> ChannelsArgument(string name, string description) => new(name)
+    {
+        Description = description + $" One of {Channels.List}, or all.",
+        CustomParser = result => string.Equals(Single(result).Trim(), "all", StringComparison.OrdinalIgnoreCase)
+            ? [.. Channels.Names.Select(n => Channels.TryParse(n, out var c) ? c : Grpc.V1.Channel.Unspecified)]
+            : [ParseChannel(result, name)],
+    };
+
     public static Option<TimeSpan?> Duration(string name, string description) => new(name)
     {
         Description = description + " E.g. 30s, 15m, 24h, 7d, 0.",

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using Notify.Cli.Arguments;
 using Notify.Cli.Connection;
 using Notify.Grpc.Admin.V1;
@@ -23,32 +24,78 @@ public static class ChannelCommand
 
     private static Command Change(string name, string description, bool pause)
     {
-        var channel = Options.ChannelArgument("CHANNEL", pause ? "The channel to pause." : "The channel to resume.");
+        var channel = Options.ChannelsArgument("CHANNEL", pause
+            ? "The channel to pause; all pauses every channel (an emergency stop)."
+            : "The channel to resume; all resumes every channel.");
         var provider = Options.Text("--provider", "Only this provider of the channel (e.g. sendgrid, smtp, twilio, fcm, apns).");
         var reason = Options.Text("--reason", "Why (recorded; shown by notifyctl status and channel list).", required: true, maxLength: 500);
         var command = new Command(name, description) { channel, provider, reason };
+        command.Validators.Add(result =>
+        {
+            // The tokens, not the value: reading a value that failed to parse would throw here.
+            if (result.GetValue(provider) is not null && result.GetResult(channel) is { Tokens: [.., var last] }
+                && string.Equals(last.Value.Trim(), "all", StringComparison.OrdinalIgnoreCase))
+            {
+                result.AddError("--provider: a provider belongs to one channel; name the channel instead of all.");
+            }
+        });
         CommandContext.SetAction(command, async (context, cancellationToken) =>
         {
-            var request = new ChannelControlRequest
-            {
-                Channel = Channels.Name(context.ParseResult.GetValue(channel)),
-                Provider = context.ParseResult.GetValue(provider) ?? "",
-                Reason = context.ParseResult.GetValue(reason)!,
-            };
+            var channels = context.ParseResult.GetValue(channel)!;
             var admin = context.Clients.Admin();
-            var control = pause
-                ? await admin.PauseChannelAsync(request, NotifyClients.Call(cancellationToken))
-                : await admin.ResumeChannelAsync(request, NotifyClients.Call(cancellationToken));
+            var changed = new List<ChannelControl>(channels.Length);
+            foreach (var one in channels)
+            {
+                var request = new ChannelControlRequest
+                {
+                    Channel = Channels.Name(one),
+                    Provider = context.ParseResult.GetValue(provider) ?? "",
+                    Reason = context.ParseResult.GetValue(reason)!,
+                };
+                try
+                {
+                    changed.Add(pause
+                        ? await admin.PauseChannelAsync(request, NotifyClients.Call(cancellationToken))
+                        : await admin.ResumeChannelAsync(request, NotifyClients.Call(cancellationToken)));
+                }
+                catch (RpcException e) when (changed.Count > 0)
+                {
+                    // Part of "all" is done: say which, so the operator knows what state the system is in.
+                    var error = RpcErrors.ToCliException(e);
+                    throw new CliException(error.ExitCode,
+                        $"{(pause ? "Paused" : "Resumed")} {string.Join(", ", changed.Select(c => c.Channel))}, then {request.Channel} failed: {error.Message} "
+                        + "Run the command again: pausing and resuming are idempotent.");
+                }
+            }
             if (context.Output.Json)
             {
-                context.Output.WriteJson(control);
+                if (changed.Count == 1)
+                {
+                    context.Output.WriteJson(changed[0]);
+                }
+                else
+                {
+                    var response = new ListChannelControlsResponse();
+                    response.Controls.AddRange(changed);
+                    context.Output.WriteJson(response);
+                }
                 return ExitCodes.Ok;
             }
-            var what = control.Provider.Length == 0 ? $"Channel {control.Channel}" : $"Provider {control.Provider} of channel {control.Channel}";
-            context.Output.Line(control.Paused
-                ? $"[yellow]{Markup.Escape(what)} is paused[/] (every replica stops within 5 s). Resume: notifyctl channel resume {Markup.Escape(control.Channel)}{(control.Provider.Length == 0 ? "" : " --provider " + Markup.Escape(control.Provider))} --reason …"
-                : $"[green]{Markup.Escape(what)} is running.[/]");
-            context.Output.Write(Controls([control]));
+            if (changed.Count > 1)
+            {
+                context.Output.Line(pause
+                    ? "[yellow]Every channel is paused[/] (every replica stops within 5 s). Resume: notifyctl channel resume all --reason …"
+                    : "[green]Every channel is running.[/]");
+            }
+            else
+            {
+                var control = changed[0];
+                var what = control.Provider.Length == 0 ? $"Channel {control.Channel}" : $"Provider {control.Provider} of channel {control.Channel}";
+                context.Output.Line(control.Paused
+                    ? $"[yellow]{Markup.Escape(what)} is paused[/] (every replica stops within 5 s). Resume: notifyctl channel resume {Markup.Escape(control.Channel)}{(control.Provider.Length == 0 ? "" : " --provider " + Markup.Escape(control.Provider))} --reason …"
+                    : $"[green]{Markup.Escape(what)} is running.[/]");
+            }
+            context.Output.Write(Controls(changed));
             return ExitCodes.Ok;
         });
         return command;

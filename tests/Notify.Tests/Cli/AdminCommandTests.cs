@@ -58,6 +58,29 @@ public sealed class AdminCommandTests(CliTopologyFixture topology)
         Assert.All(lines, line => Assert.Equal(5, JsonDocument.Parse(line).RootElement.GetProperty("channels").GetArrayLength()));
     }
 
+    /// <summary>The runbooks' emergency stop: one command pauses every channel, one resumes them.</summary>
+    [Fact]
+    public async Task Pause_all_pauses_every_channel_and_resume_all_resumes_them()
+    {
+        var pause = await topology.RunAsync("channel", "pause", "all", "--reason", "cli test: emergency stop", "--json");
+        try
+        {
+            Assert.True(pause.ExitCode == 0, pause.ToString());
+            Assert.Equal(5, pause.Json.GetProperty("controls").GetArrayLength());
+            Assert.Equal(5L, await topology.ScalarAsync<long>(
+                "SELECT count(*) FROM notify.channel_controls WHERE provider = '' AND paused AND reason = 'cli test: emergency stop'"));
+            var status = await topology.RunAsync("status", "--json");
+            Assert.All(status.Json.GetProperty("channels").EnumerateArray(), c => Assert.True(c.GetProperty("paused").GetBoolean()));
+        }
+        finally
+        {
+            var resume = await topology.RunAsync("channel", "resume", "all", "--reason", "cli test: all clear");
+            Assert.True(resume.ExitCode == 0, resume.ToString());
+            Assert.Contains("Every channel is running", resume.Out);
+        }
+        Assert.Equal(0L, await topology.ScalarAsync<long>("SELECT count(*) FROM notify.channel_controls WHERE paused"));
+    }
+
     [Fact]
     public async Task A_pause_is_in_the_database_shows_in_status_and_the_audit_log_and_a_resume_undoes_it()
     {

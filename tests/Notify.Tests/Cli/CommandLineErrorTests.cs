@@ -13,6 +13,7 @@ public sealed class CommandLineErrorTests(CliTopologyFixture topology)
     [Theory]
     [InlineData("CHANNEL", "channel", "pause", "carrier-pigeon", "--reason", "x")]
     [InlineData("--reason", "channel", "pause", "sms")]
+    [InlineData("--provider", "channel", "pause", "all", "--provider", "sendgrid", "--reason", "x")]
     [InlineData("--ids", "dlq", "replay", "--tenant", "dev", "--reason", "x", "--ids", "not-a-uuid")]
     [InlineData("--ids", "dlq", "replay", "--tenant", "dev", "--reason", "x", "--ids", "0196c8c2-7c55-7000-8000-000000000001", "--channel", "sms")]
     [InlineData("--tenant", "dlq", "replay", "--reason", "x")]
