@@ -92,7 +92,7 @@ internal static class SoakRun
         await loadDone.CancelAsync();
         await sampling;
 
-        // Drain: sample until nothing is waiting, due or being sent, or the limit passes.
+        // Drain: sample until nothing is due or being sent (retries scheduled later are left to their time), or the limit passes.
         var drainUntil = clock.Elapsed + DrainLimit;
         var drainSince = DateTimeOffset.UtcNow;
         while (!stopping.IsCancellationRequested && clock.Elapsed < drainUntil)
@@ -101,7 +101,7 @@ internal static class SoakRun
             var now = DateTimeOffset.UtcNow;
             await SampleOnceAsync(drainSince);
             drainSince = now;
-            if (queues.Where(q => q.Seconds == queues[^1].Seconds).All(q => q.Due == 0 && q.Waiting == 0 && q.Sending == 0))
+            if (queues.Where(q => q.Seconds == queues[^1].Seconds).All(q => q.Due == 0 && q.Sending == 0))
             {
                 break;
             }
