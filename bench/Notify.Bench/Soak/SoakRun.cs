@@ -200,7 +200,9 @@ internal static class SoakRun
         }
 
         var t = load.Totals;
-        var flat = trends.All(m => m.Flat);
+        // The sandbox is the providers' stand-in, not Notify: it keeps every message it accepted
+        // (for /sandbox/messages), so it grows by design and is left out of the verdict.
+        var flat = trends.Where(m => m.Process != "sandbox").All(m => m.Flat);
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"## Soak {runId}, {startedAt:yyyy-MM-dd HH:mm} UTC\n\n");
         md.Append(CultureInfo.InvariantCulture, $"Machine: `{machine.ToLine()}`. Load average (1 min) during the load: min {(loads.Count > 0 ? loads.Min() : 0):0.0}, mean {(loads.Count > 0 ? loads.Average() : 0):0.0}, max {(loads.Count > 0 ? loads.Max() : 0):0.0}.\n\n");
@@ -212,12 +214,12 @@ internal static class SoakRun
             md.Append(CultureInfo.InvariantCulture, $"| {channel} | {p.P50:0.000} | {p.P95:0.000} | {p.Max:0.000} |\n");
         }
         md.Append("\n| latency | deliveries | p50 (s) | p95 (s) | p99 (s) | max (s) |\n| --- | --- | --- | --- | --- | --- |\n").Append(latencyLines);
-        md.Append(CultureInfo.InvariantCulture, $"\n**Memory** (RSS; GC heap from each process's metrics). Flat = the mean RSS of the last minute of load is less than {SoakSummary.FlatGrowthPercent:0} % above the mean of the first minute after the {warmup:0} s warm-up: **{(flat ? "flat" : "NOT flat")}**.\n\n");
-        md.Append("| process | RSS start (MiB) | RSS end | RSS max | growth after warm-up | RSS slope (MiB/min) | GC heap start (MiB) | GC heap end | GC heap max | GC heap slope (MiB/min) | flat |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.Append(CultureInfo.InvariantCulture, $"\n**Memory** (RSS from /proc; GC heap after the last collection, from each process's metrics). Flat = after the {warmup:0} s warm-up, the least-squares line through RSS rises by less than {SoakSummary.FlatGrowthPercent:0} % of the mean RSS over the window; Notify's processes (the sandbox, which keeps every message it accepted, is not judged): **{(flat ? "flat" : "NOT flat")}**.\n\n");
+        md.Append("| process | RSS start (MiB) | RSS end | RSS max | RSS slope after warm-up (MiB/min) | fitted rise over the window | last vs first minute | GC heap start (MiB) | GC heap end | GC heap max | GC heap slope (MiB/min) | flat |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var m in trends)
         {
             md.Append(CultureInfo.InvariantCulture,
-                $"| {m.Process} | {m.RssStartMiB:0} | {m.RssEndMiB:0} | {m.RssMaxMiB:0} | {m.RssGrowthPercent:+0.0;-0.0} % | {m.RssSlopeMiBPerMinute:+0.00;-0.00} | {m.HeapStartMiB:0.0} | {m.HeapEndMiB:0.0} | {m.HeapMaxMiB:0.0} | {m.HeapSlopeMiBPerMinute:+0.00;-0.00} | {(m.Flat ? "yes" : "**no**")} |\n");
+                $"| {m.Process} | {m.RssStartMiB:0} | {m.RssEndMiB:0} | {m.RssMaxMiB:0} | {m.RssSlopeMiBPerMinute:+0.00;-0.00} | {m.RssFittedRisePercent:+0.0;-0.0} % | {m.RssGrowthPercent:+0.0;-0.0} % | {m.HeapStartMiB:0.0} | {m.HeapEndMiB:0.0} | {m.HeapMaxMiB:0.0} | {m.HeapSlopeMiBPerMinute:+0.00;-0.00} | {(m.Process == "sandbox" ? "(not judged)" : m.Flat ? "yes" : "**no**")} |\n");
         }
         md.Append("\nDeliveries of this run by final status: ").Append(string.Join(", ", finalCounts.Select(c => $"{c.Key} {c.Value:N0}"))).Append(".\n");
         md.Append("Dead or failed, by channel and provider code: ").Append(deadCodes.Count == 0 ? "none" : string.Join(", ", deadCodes)).Append(".\n");
@@ -229,7 +231,7 @@ internal static class SoakRun
             failedCalls = t.FailedCalls, itemsRejected = t.ItemsRejected, unsent = load.Unsent, errors = t.Errors.ToList(),
             drainSeconds = drained, loadAverage = loads.Count > 0 ? new { min = loads.Min(), mean = loads.Average(), max = loads.Max() } : null,
             lag, lagByChannel, acceptToSent = sent, memory = trends, memoryFlat = flat,
-            flatDefinition = $"mean RSS of the last minute of load < {SoakSummary.FlatGrowthPercent} % above the mean of the first minute after the {warmup} s warm-up",
+            flatDefinition = $"after the {warmup} s warm-up, the least-squares line through RSS rises by < {SoakSummary.FlatGrowthPercent} % of the mean RSS over the window (sandbox not judged)",
             finalStatus = finalCounts, deadOrFailed = deadCodes,
         };
         return new Summary(document, md.ToString());

@@ -5,7 +5,7 @@ namespace Notify.Bench.Soak;
 
 /// <summary>Start/end/max of one process's memory and whether it stayed flat after the warm-up.</summary>
 internal sealed record MemoryTrend(
-    string Process, double RssStartMiB, double RssEndMiB, double RssMaxMiB, double RssGrowthPercent, double RssSlopeMiBPerMinute,
+    string Process, double RssStartMiB, double RssEndMiB, double RssMaxMiB, double RssGrowthPercent, double RssSlopeMiBPerMinute, double RssFittedRisePercent,
     double? HeapStartMiB, double? HeapEndMiB, double? HeapMaxMiB, double? HeapSlopeMiBPerMinute, bool Flat);
 
 /// <summary>p50/p95/max of a set of seconds.</summary>
@@ -26,9 +26,10 @@ internal sealed record Percentiles(int Count, double P50, double P95, double Max
 }
 
 /// <summary>
-/// The soak's figures from its samples. <b>Flat memory</b>, as used here: after the warm-up,
-/// the mean RSS of the last minute of load is less than 10 % above the mean of the first
-/// minute after the warm-up (the linear-fit slope is reported next to it).
+/// The soak's figures from its samples. <b>Flat memory</b>, as used here: over the samples
+/// after the warm-up, the least-squares line through RSS rises by less than 10 % of the mean
+/// RSS across that window (slope × window length). A fit, not two end points, so a GC's
+/// sawtooth does not decide it; the change between the first and last minute is reported too.
 /// </summary>
 internal static class SoakSummary
 {
@@ -48,13 +49,16 @@ internal static class SoakSummary
             var first = steady.Where(s => s.Seconds < steady[0].Seconds + 60).Average(s => s.RssMiB);
             var last = steady.Where(s => s.Seconds > steady[^1].Seconds - 60).Average(s => s.RssMiB);
             var growth = (last - first) / first * 100;
+            var slope = Slope(steady.Select(s => (s.Seconds, s.RssMiB)));
+            var windowMinutes = (steady[^1].Seconds - steady[0].Seconds) / 60;
+            var fittedRise = slope * windowMinutes / steady.Average(s => s.RssMiB) * 100;
             var heaps = all.Where(s => s.GcHeapMiB is not null).ToList();
             var steadyHeaps = steady.Where(s => s.GcHeapMiB is not null).ToList();
             trends.Add(new MemoryTrend(
-                group.Key, all[0].RssMiB, all[^1].RssMiB, all.Max(s => s.RssMiB), growth, Slope(steady.Select(s => (s.Seconds, s.RssMiB))),
+                group.Key, all[0].RssMiB, all[^1].RssMiB, all.Max(s => s.RssMiB), growth, slope, fittedRise,
                 heaps.FirstOrDefault()?.GcHeapMiB, heaps.LastOrDefault()?.GcHeapMiB, heaps.Count > 0 ? heaps.Max(s => s.GcHeapMiB) : null,
                 steadyHeaps.Count >= 2 ? Slope(steadyHeaps.Select(s => (s.Seconds, s.GcHeapMiB!.Value))) : null,
-                growth < FlatGrowthPercent));
+                fittedRise < FlatGrowthPercent));
         }
         return trends;
     }
