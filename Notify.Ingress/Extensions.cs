@@ -19,6 +19,14 @@ namespace Notify.Ingress;
 
 internal static class Extensions
 {
+    /// <summary>
+    /// The largest gRPC request message the ingress reads (grpc-dotnet's default would be 4 MB):
+    /// a batch of 1,000 notifications with template data fits well within it. A larger message is
+    /// refused with RESOURCE_EXHAUSTED before it is parsed. The admin HTTP JSON routes have the
+    /// same limit on their bodies (413 over it).
+    /// </summary>
+    public const int MaxReceiveMessageBytes = 16 * 1024 * 1024;
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("notifydb", dataSource =>
@@ -68,8 +76,7 @@ internal static class Extensions
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<StoreExceptionInterceptor>();
-            // Batches of 1,000 notifications with template data fit well within this.
-            options.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            options.MaxReceiveMessageSize = MaxReceiveMessageBytes;
         })
         // HTTP JSON for the rpcs with google.api.http paths (the admin API), so curl works. The
         // registry lets an INVALID_ARGUMENT's google.rpc.BadRequest detail be written as JSON.

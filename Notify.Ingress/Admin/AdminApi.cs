@@ -14,6 +14,7 @@ namespace Notify.Ingress.Admin;
 /// authenticated caller (<see cref="AdminCall"/>, attached by <see cref="AdminInterceptor"/>) to the
 /// handler of its area.
 /// </summary>
+[BindServiceMethod(typeof(AdminApiBinding), nameof(AdminApiBinding.BindService))]
 internal sealed class AdminApi(
     DeadLetterAdmin deadLetters,
     ChannelControlAdmin controls,

@@ -42,16 +42,34 @@ internal static partial class AdminExtensions
         services.AddSingleton<AuditAdmin>();
     }
 
-    /// <summary>Checks replay signatures before gRPC and JSON transcoding read the body (see <see cref="ReplaySignatureMiddleware"/>).</summary>
+    /// <summary>
+    /// Refuses an admin HTTP JSON body over <see cref="MaxJsonBodyBytes"/> with 413 (see <see cref="JsonBodyLimitMiddleware"/>),
+    /// then checks replay signatures before gRPC and JSON transcoding read the body (see <see cref="ReplaySignatureMiddleware"/>).
+    /// </summary>
     public static WebApplication UseReplaySignature(this WebApplication app)
     {
+        app.UseMiddleware<JsonBodyLimitMiddleware>();
         app.UseMiddleware<ReplaySignatureMiddleware>();
         return app;
     }
 
+    /// <summary>
+    /// The largest body of an admin HTTP JSON route: the gRPC message limit (16 MiB). JSON
+    /// transcoding enforces no limit of its own, so without this Kestrel's default (30 MB) would
+    /// apply and a body of any size under it would be read and parsed. Over the limit is 413
+    /// (<see cref="JsonBodyLimitMiddleware"/>).
+    /// </summary>
+    public const long MaxJsonBodyBytes = Extensions.MaxReceiveMessageBytes;
+
     public static WebApplication MapAdminApi(this WebApplication app)
     {
-        app.MapGrpcService<AdminApi>();
+        app.MapGrpcService<AdminApi>().Add(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Grpc.JsonTranscoding.GrpcJsonTranscodingMetadata>().Any())
+            {
+                endpoint.Metadata.Add(new RequestBodyLimit(MaxJsonBodyBytes));
+            }
+        });
         var options = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
         if (!options.Configured)
         {

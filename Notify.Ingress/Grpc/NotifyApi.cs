@@ -11,6 +11,7 @@ using Notify.Outbox.Writing;
 namespace Notify.Ingress.Grpc;
 
 /// <summary>The <c>notify.v1.NotifyService</c> implementation.</summary>
+[BindServiceMethod(typeof(NotifyApiBinding), nameof(NotifyApiBinding.BindService))]
 internal sealed class NotifyApi(
     SendRequestValidator validator,
     NotificationFactory factory,

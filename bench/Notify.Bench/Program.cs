@@ -36,6 +36,13 @@ try
     var target = fake?.Target
         ?? TargetResolver.Resolve(options, Environment.CurrentDirectory, Environment.GetEnvironmentVariable(TargetResolver.ApiKeyVariable));
 
+    if (options.Scenario == ScenarioKind.Soak)
+    {
+        var root = EndpointsFile.FindRepositoryRoot(Environment.CurrentDirectory) ?? EndpointsFile.FindRepositoryRoot(AppContext.BaseDirectory)
+            ?? throw new TargetNotFoundException("the soak reads .notify/endpoints.json: run it from the repository");
+        return await Notify.Bench.Soak.SoakRun.RunAsync(options, target, Path.Combine(root, EndpointsFile.RelativePath), machine, Console.Out, stopping.Token);
+    }
+
     var report = await BenchRun.RunAsync(options, target, machine, Console.Out, stopping.Token);
     ConsoleReport.Print(report, Console.Out);
     if (options.JsonPath is { } path)

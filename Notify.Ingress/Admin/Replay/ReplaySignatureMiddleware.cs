@@ -19,7 +19,7 @@ internal sealed class ReplaySignatureMiddleware(RequestDelegate next, IOptions<A
     /// The largest body read: the gRPC message limit (100,000 ids fit well within it) plus the
     /// frame prefix. A larger body is not a replay request anyone signed.
     /// </summary>
-    public const int MaxBodyBytes = 16 * 1024 * 1024 + GrpcPrefixLength;
+    public const int MaxBodyBytes = Extensions.MaxReceiveMessageBytes + GrpcPrefixLength;
 
     private const int GrpcPrefixLength = 5;
     private static readonly object VerdictKey = new();

@@ -11,6 +11,11 @@ internal static class ArgumentParser
         scenarios:
           send-batch   SendBatch calls of --batch notifications, --concurrency calls in flight
           send         unary Send calls, closed loop; with --rate N, open loop paced at N calls/s
+          soak         mixed load on all five channels (Send and SendBatch, templates, refused
+                       recipients, sandbox faults) at --rate N notifications/s (default 200) for
+                       --duration (default 10m), sampling each process's memory and the outbox
+                       every --sample into --out; --warmup (default 2m) is excluded from the
+                       memory trend. Needs the running AppHost's .notify/endpoints.json.
 
         options:
           --address URL      gRPC ingress (default: resources.ingress.endpoints.grpc in
@@ -24,6 +29,8 @@ internal static class ArgumentParser
           --duration T       measured window (default 20s)
           --timeout T        deadline of each call (default 30s)
           --json PATH        also write the results as JSON
+          --sample T         soak: sampling interval (default 5s)
+          --out DIR          soak: output folder (default bench/soak/<run id>)
           --self-test        run against an in-process fake server (measures the client only)
           --self-test-delay T  the fake server's answer delay (default 0)
         """;
@@ -39,15 +46,18 @@ internal static class ArgumentParser
         {
             "send-batch" => ScenarioKind.SendBatch,
             "send" => ScenarioKind.Send,
+            "soak" => ScenarioKind.Soak,
             var other => throw new UsageException($"unknown scenario '{other}'"),
         };
 
         Uri? address = null;
-        string? apiKey = null, json = null;
+        string? apiKey = null, json = null, output = null;
         int? concurrency = null, channels = null;
         var batch = 500;
         double? rate = null;
-        TimeSpan warmup = TimeSpan.FromSeconds(3), duration = TimeSpan.FromSeconds(20), timeout = TimeSpan.FromSeconds(30);
+        var soak = scenario == ScenarioKind.Soak;
+        TimeSpan warmup = soak ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(3), duration = soak ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(20);
+        TimeSpan timeout = TimeSpan.FromSeconds(30), sample = TimeSpan.FromSeconds(5);
         var selfTest = false;
         var selfTestDelay = TimeSpan.Zero;
 
@@ -68,6 +78,8 @@ internal static class ArgumentParser
                 case "--duration": duration = ParseDuration(name, Value(), allowZero: false); break;
                 case "--timeout": timeout = ParseDuration(name, Value(), allowZero: false); break;
                 case "--json": json = Value(); break;
+                case "--sample": sample = ParseDuration(name, Value(), allowZero: false); break;
+                case "--out": output = Value(); break;
                 case "--self-test": selfTest = true; break;
                 case "--self-test-delay": selfTestDelay = ParseDuration(name, Value(), allowZero: true); break;
                 case "-h" or "--help": throw new UsageException(null);
@@ -75,7 +87,7 @@ internal static class ArgumentParser
             }
         }
 
-        var callers = concurrency ?? (scenario == ScenarioKind.SendBatch ? 4 : 64);
+        var callers = concurrency ?? scenario switch { ScenarioKind.SendBatch => 4, ScenarioKind.Soak => 32, _ => 64 };
         return new BenchOptions
         {
             Scenario = scenario,
@@ -91,6 +103,8 @@ internal static class ArgumentParser
             Duration = duration,
             CallTimeout = timeout,
             JsonPath = json,
+            SampleInterval = sample,
+            OutputDirectory = output,
             SelfTest = selfTest,
             SelfTestDelay = selfTestDelay,
         };

@@ -5,6 +5,7 @@ internal enum ScenarioKind
 {
     SendBatch,
     Send,
+    Soak,
 }
 
 /// <summary>Everything a run was asked to do, after defaults are applied.</summary>
@@ -38,6 +39,12 @@ internal sealed record BenchOptions
 
     public string? JsonPath { get; init; }
 
+    /// <summary>Soak: how often memory and the outbox are sampled.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Soak: where the samples and summary go; null means <c>bench/soak/&lt;run id&gt;</c>.</summary>
+    public string? OutputDirectory { get; init; }
+
     /// <summary>Run against the in-process fake server in SelfTest/ instead of a real Notify.</summary>
     public bool SelfTest { get; init; }
 
@@ -47,6 +54,7 @@ internal sealed record BenchOptions
     public string ScenarioName => Scenario switch
     {
         ScenarioKind.SendBatch => "send-batch",
+        ScenarioKind.Soak => "soak",
         _ => "send",
     };
 
