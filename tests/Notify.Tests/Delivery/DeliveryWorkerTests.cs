@@ -218,6 +218,37 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         Assert.InRange(busiest, 1, 10 + 2 + 1);
     }
 
+    /// <summary>
+    /// At 1 message/s a claim of the whole batch (100) would hold every row SENDING for minutes,
+    /// waiting for the limiter: an operator would see 40 "in flight" that are not. A claim takes
+    /// what the rate sends in 5 s (6 here), so the rest stays PENDING, claimable by anyone.
+    /// </summary>
+    [Fact]
+    public async Task Under_a_slow_rate_a_claim_holds_only_what_the_rate_can_send_soon()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            await _database.SeedAsync(ChannelNames.Sms, $"+1415555{i:D4}");
+        }
+        var provider = new ScriptedProvider(name: "slow-rate");
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(infrastructure.Redis.ConnectionString);
+        var mostSending = 0;
+
+        await using (await StartAsync(provider, "slow-worker", concurrency: 50, limiter: Limiter(redis), rate: (1.0, 1), batchSize: 100))
+        {
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") >= 2);
+            for (var sample = 0; sample < 20; sample++)
+            {
+                mostSending = Math.Max(mostSending, await CountAsync("status = 'SENDING'"));
+                await Task.Delay(100);
+            }
+        }
+
+        // Two claims in flight (BatchesInFlight) of 1/s × 5 s + a burst of 1.
+        Assert.InRange(mostSending, 1, 2 * 6);
+        Assert.True(await CountAsync("status = 'PENDING'") > 0);
+    }
+
     [Fact]
     public async Task A_transient_failure_fails_over_to_the_next_provider_within_the_same_attempt()
     {
@@ -362,12 +393,12 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         => new(redis, replicas: 2, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
 
     private Task<RunningWorker> StartAsync(IDeliveryProvider provider, string workerId, int concurrency = 8, TimeSpan? pollInterval = null,
-        TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null)
-        => StartAsync([provider], workerId, concurrency, pollInterval, circuitBreak, limiter, rate);
+        TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null, int batchSize = 10)
+        => StartAsync([provider], workerId, concurrency, pollInterval, circuitBreak, limiter, rate, batchSize);
 
     /// <summary>Starts one worker per channel with <paramref name="providers"/> in failover order.</summary>
     private async Task<RunningWorker> StartAsync(IDeliveryProvider[] providers, string workerId, int concurrency = 8, TimeSpan? pollInterval = null,
-        TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null)
+        TimeSpan? circuitBreak = null, RedisRateLimiter? limiter = null, (double PerSecond, int Burst)? rate = null, int batchSize = 10)
     {
         var workers = new List<DeliveryWorker>();
         foreach (var channel in ChannelNames.All)
@@ -378,7 +409,7 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
                 Channel = channel,
                 WorkerId = workerId,
                 MaxConcurrency = concurrency,
-                BatchSize = 10,
+                BatchSize = batchSize,
                 PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(100),
                 ReapInterval = TimeSpan.FromSeconds(1),
                 CircuitBreak = circuitBreak ?? TimeSpan.FromSeconds(60),
