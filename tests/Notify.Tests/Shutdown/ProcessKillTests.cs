@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Notify.Grpc.V1;
 using Notify.Hosting.Orchestration;
 using Notify.Outbox;
@@ -62,6 +63,7 @@ public sealed class ProcessKillTests(ProcessKillTopologyFixture topology) : ICla
                 $"{channel} to be busy with the load");
 
             HashSet<Guid> heldAtSignal;
+            var linesBefore = topology.Logs.Count;
             if (signal == StopSignal.SIGKILL)
             {
                 await process.KillAsync();
@@ -102,8 +104,13 @@ public sealed class ProcessKillTests(ProcessKillTopologyFixture topology) : ICla
             }
             else
             {
-                // A duplicate is a call the provider took that the dead process could not record.
+                // A duplicate is a call the provider took that the dead process could not record:
+                // one of the deliveries it held (calls in flight, and calls answered whose batch
+                // was not written yet), never one it had finished or not claimed.
                 Assert.All(duplicates, id => Assert.Contains(id, heldAtSignal));
+                // The dead process's leases came back through the restarted process's reaper.
+                Assert.True(ReapedSince(channel, linesBefore) >= heldAtSignal.Count,
+                    $"{heldAtSignal.Count} leases were held at the kill, the reaper reported {ReapedSince(channel, linesBefore)}");
             }
         }
         finally
@@ -176,6 +183,13 @@ public sealed class ProcessKillTests(ProcessKillTopologyFixture topology) : ICla
         Output($"{process.ResourceName} (pid {pid}) exited {stopwatch.Elapsed.TotalSeconds:0.0} s after SIGTERM with code {process.ExitCode}");
         Assert.Equal(0, process.ExitCode);
     }
+
+    /// <summary>Deliveries the channel's reaper reported taking back since log line <paramref name="line"/>.</summary>
+    private int ReapedSince(string channel, int line) => topology.Logs.Skip(line)
+        .Where(l => l.Source == channel)
+        .Select(l => Regex.Match(l.Text, @"reaped (\d+) deliveries whose lease expired"))
+        .Where(m => m.Success)
+        .Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
 
     private static string[] Finished(string channel) => channel is ChannelNames.Webhook or ChannelNames.Push
         ? [DeliveryStatuses.Delivered]
