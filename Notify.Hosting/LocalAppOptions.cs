@@ -38,7 +38,7 @@ public sealed class LocalAppOptions
     /// <summary>
     /// How long a process gets after SIGTERM before its tree is killed. The .NET host's own
     /// shutdown timeout (30 s): a channel process may spend its <c>Notify:Delivery:ShutdownTimeout</c>
-    /// (20 s) letting provider calls finish, and killing it sooner turns those calls into
+    /// (25 s) letting provider calls finish, and killing it sooner turns those calls into
     /// duplicates when its leases are reaped.
     /// </summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -21,7 +21,7 @@ public sealed class ProcessKillTopologyFixture : TopologyFixture
     /// <summary>
     /// How long a channel process may take to stop after SIGTERM before the harness kills it:
     /// the host's own shutdown timeout (30 s by default in .NET), which bounds the worker's
-    /// <c>Notify:Delivery:ShutdownTimeout</c> (20 s) and Kestrel's drain.
+    /// <c>Notify:Delivery:ShutdownTimeout</c> (25 s) and Kestrel's drain.
     /// </summary>
     public static readonly TimeSpan HostShutdownTimeout = TimeSpan.FromSeconds(30);
 
