@@ -86,6 +86,58 @@ public sealed class ProcessKillTopologyFixture : TopologyFixture
         return arrivals;
     }
 
+    /// <summary>
+    /// How many times any provider of <paramref name="channel"/> accepted each delivery id: a
+    /// delivery whose first provider failed goes to the next (email: SendGrid, then SMTP).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, int>> ChannelArrivalsAsync(string channel)
+    {
+        var total = new Dictionary<Guid, int>();
+        foreach (var provider in Notify.Outbox.ProviderNames.For(channel))
+        {
+            foreach (var (id, count) in await ArrivalsAsync(provider))
+            {
+                total[id] = total.GetValueOrDefault(id) + count;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The deliveries among <paramref name="ids"/> with a provider call that timed out: the
+    /// provider may have taken such a call, so its retry may be a duplicate whatever the signal.
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> TimedOutAsync(IReadOnlyCollection<Guid> ids)
+    {
+        await using var command = Database.CreateCommand(
+            "SELECT DISTINCT delivery_id FROM notify.delivery_attempts WHERE delivery_id = ANY($1) AND outcome = 'timeout'");
+        command.Parameters.Add(new() { Value = ids.ToArray() });
+        var timedOut = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            timedOut.Add(reader.GetGuid(0));
+        }
+        return timedOut;
+    }
+
+    /// <summary>Every provider call of <paramref name="ids"/>, counted by "provider outcome error", for failure messages.</summary>
+    public async Task<string> AttemptSummaryAsync(IReadOnlyCollection<Guid> ids)
+    {
+        await using var command = Database.CreateCommand("""
+            SELECT provider || ' ' || outcome || ' ' || coalesce(error_code, '') AS kind, count(*)
+            FROM notify.delivery_attempts WHERE delivery_id = ANY($1) GROUP BY 1 ORDER BY 2 DESC
+            """);
+        command.Parameters.Add(new() { Value = ids.ToArray() });
+        var parts = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            parts.Add($"{reader.GetInt64(1)} × {reader.GetString(0).Trim()}");
+        }
+        return parts.Count == 0 ? "no provider calls" : string.Join(", ", parts);
+    }
+
     /// <summary>Status, lock holder and attempt count of each of <paramref name="ids"/>.</summary>
     public async Task<IReadOnlyDictionary<Guid, DeliveryRow>> DeliveriesAsync(IReadOnlyCollection<Guid> ids)
     {
