@@ -16,9 +16,12 @@ public static class AdminTokens
     public const string Issuer = "notify";
     public const string Audience = "notify-admin";
 
-    /// <summary>A token for <paramref name="subject"/> with <paramref name="role"/>, valid from now for <paramref name="lifetime"/> (negative: already expired).</summary>
+    /// <summary>
+    /// A token for <paramref name="subject"/> with <paramref name="role"/>, valid from now for <paramref name="lifetime"/>
+    /// (negative: already expired); with <paramref name="tenant"/> (an id or name), limited to that tenant.
+    /// </summary>
     public static string Mint(byte[] signingKey, string subject, string role, TimeSpan lifetime, string issuer = Issuer,
-        string audience = Audience, DateTimeOffset? now = null)
+        string audience = Audience, DateTimeOffset? now = null, string? tenant = null)
     {
         var issuedAt = (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         var expires = issuedAt + (long)lifetime.TotalSeconds;
@@ -34,6 +37,10 @@ public static class AdminTokens
             ["nbf"] = Math.Min(issuedAt, expires - 1),
             ["exp"] = expires,
         };
+        if (tenant is not null)
+        {
+            payload["tenant"] = tenant;
+        }
         var unsigned = Encode(header) + "." + Encode(payload);
         var signature = HMACSHA256.HashData(signingKey, Encoding.ASCII.GetBytes(unsigned));
         return unsigned + "." + Base64Url.EncodeToString(signature);

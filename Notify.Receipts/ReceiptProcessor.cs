@@ -44,6 +44,10 @@ public sealed partial class ReceiptProcessor(ReceiptStore store, TimeProvider ti
             {
                 LogUnknown(logger, channel, result.Event.EventType);
             }
+            else if (result.Outcome == ReceiptOutcomes.MessageMismatch)
+            {
+                LogMismatch(logger, channel, result.Event.EventType, result.Event.DeliveryId);
+            }
             TraceEvent(channel, provider ?? result.Provider, result, request);
         }
     }
@@ -81,4 +85,10 @@ public sealed partial class ReceiptProcessor(ReceiptStore store, TimeProvider ti
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A {Channel} receipt ({EventType}) names no delivery Notify knows; stored and ignored.")]
     private static partial void LogUnknown(ILogger logger, string channel, string eventType);
+
+    // A signed receipt whose delivery id and provider message id disagree is either a provider
+    // bug or someone steering receipts to another delivery: worth an operator's look.
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "A {Channel} receipt ({EventType}) names delivery {DeliveryId}, which recorded another provider message id; stored and ignored.")]
+    private static partial void LogMismatch(ILogger logger, string channel, string eventType, Guid? deliveryId);
 }

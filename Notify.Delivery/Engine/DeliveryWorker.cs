@@ -44,6 +44,8 @@ public sealed partial class DeliveryWorker(
     private readonly Random _jitter = new();
     // While the database is away: logged once, and every loop backs off (see StoreOutage).
     private readonly StoreOutage _outage = new(options.Value.PollInterval);
+    // Cancelled once shutdown's time is up: ends the retries of outcome writes (see WithStoreRetriesAsync).
+    private readonly CancellationTokenSource _abandon = new();
     // Pause and resume of the channel or one provider, read from the database on every replica.
     private readonly ChannelControlWatcher _controls = new(new ChannelControlStore(dataSource), dataSource, options.Value.Channel,
         [.. providers.Select(p => p.Name)], options.Value.ControlsInterval, logger);
@@ -203,12 +205,19 @@ public sealed partial class DeliveryWorker(
     }
 
     /// <summary>
-    /// Retries a write of outcomes while the database is briefly away. If it stays away, the
-    /// rows stay SENDING and the reaper returns them once their leases expire.
+    /// Retries a write of outcomes until the database takes it, backing off as every loop does
+    /// while it is away (<see cref="StoreOutage"/>). Giving up would cost a duplicate: the
+    /// provider has these messages, and a row left SENDING is reaped once its lease expires and
+    /// sent again. Retrying is safe and bounded: nothing is claimed while the database is away,
+    /// so at most <see cref="DeliveryWorkerOptions.BatchesInFlight"/> batches wait here, and the
+    /// write is taken as long as the rows are still SENDING under this worker's lease tokens,
+    /// which holds until a reaper runs after the lease expired. So an outage shorter than the
+    /// lease costs no duplicate. Only shutdown ends the retries, after its timeout; then the
+    /// rows are reaped like a crashed worker's.
     /// </summary>
     private async Task<T?> WithStoreRetriesAsync<T>(Func<Task<T>> write)
     {
-        for (var attempt = 1; ; attempt++)
+        while (true)
         {
             try
             {
@@ -218,12 +227,15 @@ public sealed partial class DeliveryWorker(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                StoreFailed(ex);
-                if (attempt == 5)
+                var wait = StoreFailed(ex);
+                try
+                {
+                    await Task.Delay(wait, time, _abandon.Token);
+                }
+                catch (OperationCanceledException)
                 {
                     return default;
                 }
-                await Task.Delay(TimeSpan.FromSeconds(attempt), time);
             }
         }
     }
@@ -634,7 +646,14 @@ public sealed partial class DeliveryWorker(
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(_options.ShutdownTimeout);
+        _abandon.CancelAfter(_options.ShutdownTimeout);
         await base.StopAsync(bounded.Token);
+    }
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "{Channel}: the database is unavailable ({Error}); retrying with back-off, logged again only once it is back")]

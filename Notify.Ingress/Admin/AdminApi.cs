@@ -23,7 +23,7 @@ internal sealed class AdminApi(
     SystemStatusReader status) : AdminService.AdminServiceBase
 {
     public override async Task<SystemStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
-        => StatusMapping.ToProto(await status.ReadAsync(context.CancellationToken));
+        => StatusMapping.ToProto(await status.ReadAsync(AdminCall.Get(context).ScopeTenant, context.CancellationToken));
 
     public override Task<ListDeadLetterGroupsResponse> ListDeadLetterGroups(ListDeadLetterGroupsRequest request, ServerCallContext context)
         => deadLetters.ListGroupsAsync(request, AdminCall.Get(context), context.CancellationToken);

@@ -26,6 +26,15 @@ internal sealed class AdminCall(string action, string actor, AdminRole? role, st
 
     public string ClientAddress { get; } = clientAddress;
 
+    /// <summary>
+    /// The tenant the token is limited to (its <c>tenant</c> claim, resolved), or null for a token
+    /// of every tenant. Set by the interceptor before the handler runs.
+    /// </summary>
+    public Guid? ScopeTenant { get; set; }
+
+    /// <summary>The token's <c>tenant</c> claim as it said it; empty when it has none.</summary>
+    public string TenantClaim { get; init; } = "";
+
     /// <summary>The tenant the call concerns, once known.</summary>
     public Guid? TenantId { get; set; }
 

@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using Notify.Ingress.Admin.Authentication;
 using Notify.Ingress.Admin.Replay;
 using Notify.Outbox.Audit;
+using Notify.Outbox.Tenants;
 using Npgsql;
 
 namespace Notify.Ingress.Admin;
@@ -19,7 +20,8 @@ namespace Notify.Ingress.Admin;
 /// (UNAUTHENTICATED). Every call that got past the token is written to the audit log with its
 /// outcome, refusals included.
 /// </summary>
-internal sealed partial class AdminInterceptor(IOptions<AdminOptions> options, AuditLogStore audit, ILogger<AdminInterceptor> logger)
+internal sealed partial class AdminInterceptor(IOptions<AdminOptions> options, AuditLogStore audit, TenantStore tenants,
+    ILogger<AdminInterceptor> logger)
     : Interceptor
 {
     private const int MaxSubjectLength = 200;
@@ -65,7 +67,10 @@ internal sealed partial class AdminInterceptor(IOptions<AdminOptions> options, A
         }
         var roleClaim = principal.FindFirstValue(AdminJwt.RoleClaim) ?? "";
         var call = new AdminCall(ActionOf(context), subject, AdminRoles.Parse(roleClaim), roleClaim.Length <= 50 ? roleClaim : roleClaim[..50],
-            ClientAddress(http));
+            ClientAddress(http))
+        {
+            TenantClaim = principal.FindFirstValue(AdminJwt.TenantClaim)?.Trim() ?? "",
+        };
         call.Attach(context);
         return call;
     }
@@ -76,6 +81,7 @@ internal sealed partial class AdminInterceptor(IOptions<AdminOptions> options, A
         try
         {
             Authorize(call, context);
+            await ScopeAsync(call, context.CancellationToken);
             await body();
         }
         catch (Exception ex)
@@ -107,6 +113,35 @@ internal sealed partial class AdminInterceptor(IOptions<AdminOptions> options, A
                 throw new RpcException(new Status(StatusCode.Unauthenticated, SignatureMessage(verdict)));
             }
         }
+    }
+
+    /// <summary>
+    /// A token with a <c>tenant</c> claim is limited to that tenant: only the rpcs that can answer
+    /// for one tenant (PERMISSION_DENIED for the others), and the handlers then see and change
+    /// only that tenant's rows (<see cref="AdminCall.ScopeTenant"/>). A claim naming no tenant is
+    /// refused rather than ignored: ignoring it would widen the token to every tenant.
+    /// </summary>
+    private async Task ScopeAsync(AdminCall call, CancellationToken cancellationToken)
+    {
+        if (call.TenantClaim.Length == 0)
+        {
+            return;
+        }
+        if (!AdminRoles.AllowsTenantScope(call.Action))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"{call.Action} concerns every tenant; this token is limited to the tenant '{call.TenantClaim}'."));
+        }
+        var tenant = call.TenantClaim.Length <= 100 && !call.TenantClaim.Any(char.IsControl)
+            ? await tenants.FindAsync(call.TenantClaim, cancellationToken)
+            : null;
+        if (tenant is null)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                "The admin token's 'tenant' claim names no tenant (a tenant id or name)."));
+        }
+        call.ScopeTenant = tenant.Id;
+        call.TenantId = tenant.Id;
     }
 
     private async Task AuditAsync(AdminCall call, string outcome)

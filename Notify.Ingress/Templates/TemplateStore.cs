@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Notify.Grpc.V1;
 using Notify.Ingress.Validation;
+using Notify.Outbox.Tenants;
 using Npgsql;
 
 using Notify.Templates;
@@ -9,7 +10,8 @@ namespace Notify.Ingress.Templates;
 
 /// <summary>
 /// Template versions in <c>notify.templates</c>: put (a new version), get, list, and the
-/// resolution Send uses to pin a version per channel.
+/// resolution Send uses to pin a version per channel. Every statement names the tenant and runs
+/// in its <see cref="TenantScope"/> (row-level security).
 /// </summary>
 public sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider timeProvider)
 {
@@ -52,6 +54,7 @@ public sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider time
         {
             BatchCommands =
             {
+                TenantScope.Command(tenantId),
                 new NpgsqlBatchCommand(LockSql)
                 {
                     Parameters = { new() { Value = PutLockSpace }, new() { Value = tenantId }, new() { Value = draft.TemplateId },
@@ -68,9 +71,9 @@ public sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider time
 
         int version;
         DateTime createdAt;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken))
         {
-            await reader.NextResultAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);   // past the lock
             await reader.ReadAsync(cancellationToken);
             version = reader.GetInt32(0);
             createdAt = reader.GetDateTime(1);
@@ -109,13 +112,13 @@ public sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider time
             LIMIT 1
             """;
 
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = templateId });
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = locale });
-        command.Parameters.Add(new() { Value = version });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var command = new NpgsqlBatchCommand(Sql)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = templateId }, new() { Value = channel }, new() { Value = locale },
+                new() { Value = version } },
+        };
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, command);
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadTemplate(reader) : null;
     }
 
@@ -158,16 +161,15 @@ public sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider time
             LIMIT $6
             """;
 
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = templateIdPrefix });
-        command.Parameters.Add(new() { Value = after.TemplateId ?? "" });
-        command.Parameters.Add(new() { Value = after.Channel ?? "" });
-        command.Parameters.Add(new() { Value = after.Locale ?? "" });
-        command.Parameters.Add(new() { Value = pageSize + 1 });
+        var command = new NpgsqlBatchCommand(Sql)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = templateIdPrefix }, new() { Value = after.TemplateId ?? "" },
+                new() { Value = after.Channel ?? "" }, new() { Value = after.Locale ?? "" }, new() { Value = pageSize + 1 } },
+        };
 
         var response = new ListTemplatesResponse();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, command);
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             if (response.Templates.Count == pageSize)
@@ -249,14 +251,14 @@ public sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider time
             ORDER BY channel, array_position($4, locale), version DESC
             """;
 
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = templateId });
-        command.Parameters.Add(new() { Value = channels.ToArray() });
-        command.Parameters.Add(new() { Value = locales });
+        var command = new NpgsqlBatchCommand(Sql)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = templateId }, new() { Value = channels.ToArray() }, new() { Value = locales } },
+        };
 
         var result = new Dictionary<string, ResolvedTemplate>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, command);
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var channel = reader.GetString(0);

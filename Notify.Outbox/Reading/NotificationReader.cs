@@ -1,8 +1,12 @@
+using Notify.Outbox.Tenants;
 using Npgsql;
 
 namespace Notify.Outbox.Reading;
 
-/// <summary>Reads and cancels one tenant's notifications. Every query is scoped by tenant.</summary>
+/// <summary>
+/// Reads and cancels one tenant's notifications. Every query is scoped by tenant, and runs in the
+/// tenant's <see cref="TenantScope"/> (row-level security) as well.
+/// </summary>
 public sealed class NotificationReader(NpgsqlDataSource dataSource)
 {
     private const string NotificationSql = """
@@ -50,38 +54,41 @@ public sealed class NotificationReader(NpgsqlDataSource dataSource)
 
     public async Task<NotificationView?> GetAsync(Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await ReadAsync(connection, tenantId, notificationId, cancellationToken);
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, ReadCommands(tenantId, notificationId));
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
+        return await ReadAsync(reader, cancellationToken);
     }
 
     /// <summary>Cancels what can be cancelled; null when the notification is not the tenant's.</summary>
+    /// <remarks>One round trip: the cancel and the reads of the result are one batch (one implicit transaction).</remarks>
     public async Task<(int Cancelled, NotificationView View)?> CancelAsync(Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        int cancelled;
-        await using (var command = new NpgsqlCommand(CancelSql, connection))
+        var cancel = Command(CancelSql, tenantId, notificationId);
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, [cancel, .. ReadCommands(tenantId, notificationId)]);
+        NotificationView? view;
+        // The reader passes over the cancel (no result set) to the first read.
+        await using (var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken))
         {
-            command.Parameters.AddWithValue("id", notificationId);
-            command.Parameters.AddWithValue("last", UuidV7.LastDeliveryId(notificationId));
-            command.Parameters.AddWithValue("tenant", tenantId);
-            cancelled = await command.ExecuteNonQueryAsync(cancellationToken);
+            view = await ReadAsync(reader, cancellationToken);
         }
-        var view = await ReadAsync(connection, tenantId, notificationId, cancellationToken);
-        return view is null ? null : (cancelled, view);
+        return view is null ? null : (cancel.RecordsAffected, view);
     }
 
-    private static async Task<NotificationView?> ReadAsync(NpgsqlConnection connection, Guid tenantId, Guid notificationId, CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand[] ReadCommands(Guid tenantId, Guid notificationId)
+        => [.. new[] { NotificationSql, DeliveriesSql, AttemptsSql, ReceiptsSql }.Select(sql => Command(sql, tenantId, notificationId))];
+
+    private static NpgsqlBatchCommand Command(string sql, Guid tenantId, Guid notificationId)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var sql in new[] { NotificationSql, DeliveriesSql, AttemptsSql, ReceiptsSql })
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.AddWithValue("id", notificationId);
-            command.Parameters.AddWithValue("last", UuidV7.LastDeliveryId(notificationId));
-            command.Parameters.AddWithValue("tenant", tenantId);
-            batch.BatchCommands.Add(command);
-        }
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddWithValue("id", notificationId);
+        command.Parameters.AddWithValue("last", UuidV7.LastDeliveryId(notificationId));
+        command.Parameters.AddWithValue("tenant", tenantId);
+        return command;
+    }
+
+    /// <summary>The notification from the four reads' results, the reader at the first of them.</summary>
+    private static async Task<NotificationView?> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;

@@ -18,7 +18,7 @@ namespace Notify.Outbox.Reading;
 /// </remarks>
 public sealed class QueueStatistics(NpgsqlDataSource dataSource)
 {
-    private static readonly ConcurrentDictionary<string, string> Statements = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<(string Channel, bool OneTenant), string> Statements = new();
 
     private const string Sql = """
         SELECT status, count(*), extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now()))::float8
@@ -38,7 +38,7 @@ public sealed class QueueStatistics(NpgsqlDataSource dataSource)
     /// <summary>Reads the queue of <paramref name="channel"/> (one of <see cref="ChannelNames.All"/>).</summary>
     public async Task<QueueSnapshot> ReadAsync(string channel, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Statement(channel));
+        await using var command = dataSource.CreateCommand(Statement(channel, oneTenant: false));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadSnapshotAsync(reader, channel, cancellationToken);
     }
@@ -47,12 +47,23 @@ public sealed class QueueStatistics(NpgsqlDataSource dataSource)
     /// Reads every channel's queue, in <see cref="ChannelNames.All"/> order, in one round trip:
     /// a batch of the per-channel statements, so each keeps its own partition and plan.
     /// </summary>
-    public async Task<IReadOnlyList<QueueSnapshot>> ReadAllAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<QueueSnapshot>> ReadAllAsync(CancellationToken cancellationToken) => ReadAllAsync(null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAllAsync(CancellationToken)"/>, counting only <paramref name="tenantId"/>'s
+    /// deliveries when given (an admin token limited to one tenant).
+    /// </summary>
+    public async Task<IReadOnlyList<QueueSnapshot>> ReadAllAsync(Guid? tenantId, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         foreach (var channel in ChannelNames.All)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(Statement(channel)));
+            var command = new NpgsqlBatchCommand(Statement(channel, oneTenant: tenantId is not null));
+            if (tenantId is { } tenant)
+            {
+                command.Parameters.AddWithValue("tenant", tenant);
+            }
+            batch.BatchCommands.Add(command);
         }
         var snapshots = new List<QueueSnapshot>(ChannelNames.All.Count);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -94,13 +105,15 @@ public sealed class QueueStatistics(NpgsqlDataSource dataSource)
     /// The statement with the channel written in as a literal, so PostgreSQL prunes to the
     /// channel's partition when it plans. Only known channel names reach the SQL text.
     /// </summary>
-    private static string Statement(string channel)
+    private static string Statement(string channel, bool oneTenant)
     {
         if (!ChannelNames.All.Contains(channel))
         {
             throw new ArgumentException($"Unknown channel '{channel}'.", nameof(channel));
         }
-        return Statements.GetOrAdd(channel, static c => Sql.Replace("@channel", "'" + c + "'", StringComparison.Ordinal));
+        // One tenant's counts: the same partial indexes, their rows filtered by tenant.
+        return Statements.GetOrAdd((channel, oneTenant), static key => Sql.Replace("@channel",
+            "'" + key.Channel + "'" + (key.OneTenant ? " AND tenant_id = @tenant" : ""), StringComparison.Ordinal));
     }
 }
 

@@ -58,6 +58,9 @@ public static class ReceiptOutcomes
     public const string Waiting = "waiting";
     public const string Informational = "informational";
     public const string UnknownDelivery = "unknown_delivery";
+
+    /// <summary>The delivery named has recorded another provider message id (or the event carries none): not its receipt.</summary>
+    public const string MessageMismatch = "message_mismatch";
     public const string NotSent = "not_sent";
     public const string Duplicate = "duplicate";   // reported to the caller only: a duplicate is not stored again
     public const string Refused = "refused";

@@ -7,7 +7,9 @@ namespace Notify.Outbox.Receipts;
 /// Stores provider receipts in <c>receipt_events</c> and applies them to their deliveries, in
 /// one transaction per receipt request: an event already seen is reported as a duplicate and
 /// changes nothing, and a delivery moves only forward (<see cref="ReceiptTransitions"/>).
-/// Refused requests are stored with their reason and nothing else.
+/// An event changes only the delivery it belongs to: the delivery it names must also have the
+/// provider message id it carries (<see cref="ReceiptMessageIds"/>), else it is stored as a
+/// <c>message_mismatch</c> and changes nothing. Refused requests are stored with their reason and nothing else.
 /// </summary>
 /// <remarks>
 /// Three round trips whatever the number of events: read (already-seen event ids, and the
@@ -22,7 +24,7 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
         """;
 
     private const string DeliveriesSql = """
-        SELECT d.id, d.status, n.traceparent
+        SELECT d.id, d.status, n.traceparent, d.provider_message_id
         FROM notify.deliveries d
         LEFT JOIN notify.notifications n ON n.id = d.notification_id
         WHERE d.channel = @channel AND d.id = ANY(@ids)
@@ -73,7 +75,8 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
         """;
 
     private const string WaitingSql = """
-        SELECT id, provider, event_id, event_type, kind, delivery_id, provider_message_id, error_code, error_message, occurred_at
+        SELECT id, provider, event_id, event_type, kind, delivery_id, provider_message_id, error_code, error_message, occurred_at,
+               suppress_reason
         FROM notify.receipt_events
         WHERE channel = @channel AND outcome = 'waiting'
         ORDER BY received_at
@@ -133,7 +136,7 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             AddDeliveryUpdates(batch, channel, deliveries);
-            AddSuppressions(batch, channel, fresh, deliveries);
+            AddSuppressions(batch, channel, applied);
             AddEvents(batch, channel, provider, fresh, applied);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -183,6 +186,7 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
                 {
                     ErrorCode = NullableString(reader, 7),
                     ErrorMessage = NullableString(reader, 8),
+                    SuppressReason = NullableString(reader, 10),
                 };
                 rows.Add((reader.GetGuid(0), reader.GetString(1), e));
             }
@@ -199,6 +203,7 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             AddDeliveryUpdates(batch, channel, deliveries);
+            AddSuppressions(batch, channel, [.. settled.Select(i => applied[i])]);
             var settle = new NpgsqlBatchCommand(SettleWaitingSql);
             settle.Parameters.AddWithValue("ids", settled.Select(i => rows[i].Id).ToArray());
             settle.Parameters.AddWithValue("outcomes", settled.Select(i => applied[i].Outcome).ToArray());
@@ -226,7 +231,7 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             var status = reader.GetString(1);
-            deliveries[reader.GetGuid(0)] = new DeliveryState(status, status, reader.IsDBNull(2) ? null : reader.GetString(2));
+            deliveries[reader.GetGuid(0)] = new DeliveryState(status, status, NullableString(reader, 2), NullableString(reader, 3));
         }
         return deliveries;
     }
@@ -244,6 +249,13 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
             if (e.DeliveryId is not { } id || !deliveries.TryGetValue(id, out var delivery))
             {
                 results[i] = new ReceiptResult(e, ReceiptOutcomes.UnknownDelivery, null);
+                continue;
+            }
+            if (!ReceiptMessageIds.Match(delivery.ProviderMessageId, e.ProviderMessageId))
+            {
+                // Not this delivery's message: it changes nothing, suppresses nothing, and does
+                // not join the delivery's trace (it may be another tenant's delivery).
+                results[i] = new ReceiptResult(e, ReceiptOutcomes.MessageMismatch, null);
                 continue;
             }
             var (next, outcome) = ReceiptTransitions.Decide(delivery.Current, e.Kind);
@@ -275,10 +287,14 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(update);
     }
 
-    private static void AddSuppressions(NpgsqlBatch batch, string channel, IReadOnlyList<ReceiptEvent> events, Dictionary<Guid, DeliveryState> deliveries)
+    private static void AddSuppressions(NpgsqlBatch batch, string channel, ReceiptResult[] applied)
     {
-        var suppress = events
-            .Where(e => e.SuppressReason is not null && e.DeliveryId is { } id && deliveries.ContainsKey(id))
+        // Only events matched to their delivery (same id and provider message id) suppress its
+        // address; a waiting event is matched when the sweeper applies it, and suppresses then.
+        var suppress = applied
+            .Where(r => r.Event.SuppressReason is not null
+                && r.Outcome is not (ReceiptOutcomes.UnknownDelivery or ReceiptOutcomes.MessageMismatch or ReceiptOutcomes.Waiting))
+            .Select(r => r.Event)
             .ToList();
         if (suppress.Count == 0)
         {
@@ -330,11 +346,14 @@ public sealed class ReceiptStore(NpgsqlDataSource dataSource)
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>A delivery as read under lock, and where its receipts have taken it so far.</summary>
-    private sealed class DeliveryState(string original, string current, string? traceparent)
+    private sealed class DeliveryState(string original, string current, string? traceparent, string? providerMessageId)
     {
         public string Original { get; } = original;
         public string Current { get; set; } = current;
         public string? Traceparent { get; } = traceparent;
+
+        /// <summary>The id the provider answered the send with, as the worker recorded it (null until then).</summary>
+        public string? ProviderMessageId { get; } = providerMessageId;
 
         /// <summary>The event that made the last move: its time, error and provider id are written.</summary>
         public ReceiptEvent? Cause { get; set; }

@@ -38,9 +38,15 @@ public sealed class SystemStatusReader(
 
     private readonly SystemStatusOptions _options = options.Value;
 
-    public async Task<SystemStatusSnapshot> ReadAsync(CancellationToken cancellationToken)
+    public Task<SystemStatusSnapshot> ReadAsync(CancellationToken cancellationToken) => ReadAsync(null, cancellationToken);
+
+    /// <summary>
+    /// The status with the queue counts of <paramref name="tenantId"/>'s deliveries only, when given
+    /// (an admin token limited to one tenant); controls and workers are the system's, shared by every tenant.
+    /// </summary>
+    public async Task<SystemStatusSnapshot> ReadAsync(Guid? tenantId, CancellationToken cancellationToken)
     {
-        var queueReading = queues.ReadAllAsync(cancellationToken);
+        var queueReading = queues.ReadAllAsync(tenantId, cancellationToken);
         var controlReading = controls.GetAllAsync(cancellationToken);
         var workerReading = ReadWorkersAsync(cancellationToken);
         await Task.WhenAll(queueReading, controlReading, workerReading);

@@ -1,3 +1,4 @@
+using Notify.Outbox.Tenants;
 using Npgsql;
 
 namespace Notify.Outbox.Suppressions;
@@ -7,7 +8,8 @@ public sealed record SuppressionEntry(string Channel, string Address, string Rea
 
 /// <summary>
 /// A tenant's suppression list: list (keyset-paged by channel and address, the table's key
-/// order), add and remove. The ingress checks every send against the same rows.
+/// order), add and remove. The ingress checks every send against the same rows. Every statement
+/// names the tenant and runs in its <see cref="TenantScope"/> (row-level security).
 /// </summary>
 public sealed class SuppressionStore(NpgsqlDataSource dataSource)
 {
@@ -23,14 +25,14 @@ public sealed class SuppressionStore(NpgsqlDataSource dataSource)
             ORDER BY channel, address
             LIMIT $5
             """;
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = channel ?? "" });
-        command.Parameters.Add(new() { Value = afterChannel });
-        command.Parameters.Add(new() { Value = afterAddress });
-        command.Parameters.Add(new() { Value = limit });
+        var command = new NpgsqlBatchCommand(Sql)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = channel ?? "" }, new() { Value = afterChannel },
+                new() { Value = afterAddress }, new() { Value = limit } },
+        };
         var entries = new List<SuppressionEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, command);
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             entries.Add(Read(reader));
@@ -49,12 +51,12 @@ public sealed class SuppressionStore(NpgsqlDataSource dataSource)
             ON CONFLICT (tenant_id, channel, address) DO UPDATE SET reason = notify.suppressions.reason
             RETURNING channel, address, reason, source, created_at
             """;
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = address });
-        command.Parameters.Add(new() { Value = reason });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var command = new NpgsqlBatchCommand(Sql)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = channel }, new() { Value = address }, new() { Value = reason } },
+        };
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, command);
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return Read(reader);
     }
@@ -63,12 +65,13 @@ public sealed class SuppressionStore(NpgsqlDataSource dataSource)
     public async Task<bool> RemoveAsync(Guid tenantId, string channel, string address, CancellationToken cancellationToken)
     {
         ChannelNames.Require(channel);
-        await using var command = dataSource.CreateCommand(
-            "DELETE FROM notify.suppressions WHERE tenant_id = $1 AND channel = $2 AND address = $3");
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = address });
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var command = new NpgsqlBatchCommand("DELETE FROM notify.suppressions WHERE tenant_id = $1 AND channel = $2 AND address = $3")
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = channel }, new() { Value = address } },
+        };
+        await using var batch = TenantScope.CreateBatch(dataSource, tenantId, command);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return command.RecordsAffected > 0;
     }
 
     private static SuppressionEntry Read(NpgsqlDataReader reader)

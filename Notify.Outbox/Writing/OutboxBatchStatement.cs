@@ -1,3 +1,4 @@
+using Notify.Outbox.Tenants;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -102,12 +103,15 @@ internal static class OutboxBatchStatement
         var deliveryState = new Dictionary<Guid, (string Status, string? SkipReason)>();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
+            // Row-level security checks every row written against the group's tenants: a
+            // notification can only be written for the tenant that was authenticated.
+            batch.BatchCommands.Add(TenantScope.Command(leaders.Select(n => n.TenantId)));
             batch.BatchCommands.Add(BuildInsert(leaders));
             var wake = new NpgsqlBatchCommand(WakeSql);
             wake.Parameters.AddWithValue("channels", leaders.SelectMany(n => n.Deliveries).Select(d => d.Channel).Distinct().ToArray());
             batch.BatchCommands.Add(wake);
 
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var id = reader.GetGuid(0);

@@ -19,13 +19,36 @@ public static class HostingUrls
     /// <summary>Kestrel's own default when nothing at all is configured.</summary>
     public const string KestrelDefault = "http://localhost:5000";
 
-    public static void Bind(KestrelServerOptions kestrel, IConfiguration configuration)
+    /// <summary>The host settings Kestrel reads the addresses from.</summary>
+    private static readonly string[] SettingKeys = ["urls", "http_ports", "https_ports"];
+
+    /// <summary>
+    /// Takes the addresses over from the host: returns what was asked for (null when
+    /// <c>Kestrel:Endpoints</c> is configured, which Kestrel binds itself) and clears the host
+    /// settings, so Kestrel does not also see them and warn at every start that it is
+    /// "overriding" addresses that are in fact bound.
+    /// </summary>
+    public static IReadOnlyList<string>? TakeOver(IConfiguration configuration)
     {
         if (configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
         {
-            return;
+            return null;
         }
-        foreach (var url in Requested(configuration))
+        var requested = Requested(configuration);
+        foreach (var key in SettingKeys)
+        {
+            if (!string.IsNullOrEmpty(configuration[key]))
+            {
+                configuration[key] = string.Empty;
+            }
+        }
+        return requested;
+    }
+
+    /// <summary>Listens on <paramref name="urls"/> (from <see cref="TakeOver"/>) as Kestrel would have.</summary>
+    public static void Bind(KestrelServerOptions kestrel, IReadOnlyList<string>? urls)
+    {
+        foreach (var url in urls ?? [])
         {
             var (host, port, https) = Parse(url);
             // https takes Kestrel's default certificate (Kestrel:Certificates:Default), as the URL would have.

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Notify.ServiceDefaults.Management;
@@ -15,7 +14,7 @@ namespace Notify.ServiceDefaults.Management;
 /// the socket the request came in on, never on a Host header a caller chooses (which is all
 /// <c>RequireHost("*:port")</c> would check).
 /// </summary>
-public sealed class ManagementEndpoint(IOptions<ManagementOptions> options, IConfiguration configuration)
+public sealed class ManagementEndpoint(IOptions<ManagementOptions> options, HostingUrlRequest hosting)
 {
     /// <summary>The paths only operators get: readiness, liveness, the detailed view and Prometheus.</summary>
     public static readonly IReadOnlyList<PathString> Paths =
@@ -42,7 +41,7 @@ public sealed class ManagementEndpoint(IOptions<ManagementOptions> options, ICon
         {
             throw new InvalidOperationException(error);
         }
-        HostingUrls.Bind(kestrel, configuration);
+        HostingUrls.Bind(kestrel, hosting.Urls);
         foreach (var url in urls)
         {
             if (url.IsLocalhost && url.Port != 0)

@@ -18,6 +18,7 @@ public static partial class ManagementEndpointExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ManagementOptions>, ManagementOptionsValidator>();
+        builder.Services.AddSingleton(new HostingUrlRequest(HostingUrls.TakeOver(builder.Configuration)));
         builder.Services.AddSingleton<ManagementEndpoint>();
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<ManagementEndpoint>((kestrel, management) => management.Configure(kestrel));
@@ -55,3 +56,6 @@ public static partial class ManagementEndpointExtensions
         Message = "Health and metrics for operators on {Urls} (Notify:Management:Urls); the public endpoints do not serve them")]
     private static partial void LogListening(ILogger logger, string urls);
 }
+
+/// <summary>The hosting URLs the process was started with, taken over from the host settings by <see cref="HostingUrls.TakeOver"/>.</summary>
+public sealed record HostingUrlRequest(IReadOnlyList<string>? Urls);

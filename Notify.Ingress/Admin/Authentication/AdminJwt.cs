@@ -6,7 +6,7 @@ namespace Notify.Ingress.Admin.Authentication;
 
 /// <summary>
 /// The admin JWT scheme: HS256 tokens from <c>Notify:Admin:Jwt</c> (issuer, audience, any of the
-/// signing keys), with an expiry, a <c>sub</c> and a <c>role</c>. Only <see cref="AdminInterceptor"/>
+/// signing keys), with an expiry, a <c>sub</c>, a <c>role</c> and optionally a <c>tenant</c>. Only <see cref="AdminInterceptor"/>
 /// asks this scheme (the tenant API never does), so an API key is never read as a JWT and a JWT
 /// never opens the tenant API.
 /// </summary>
@@ -15,6 +15,9 @@ internal sealed class AdminJwt(IOptions<AdminOptions> admin) : IConfigureNamedOp
     public const string Scheme = "NotifyAdminJwt";
     public const string SubjectClaim = "sub";
     public const string RoleClaim = "role";
+
+    /// <summary>Optional: a tenant id or name that limits the token to that tenant's data (see <see cref="AdminRoles.AllowsTenantScope"/>).</summary>
+    public const string TenantClaim = "tenant";
 
     /// <summary>Tolerated clock difference between the token's issuer and this server.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);

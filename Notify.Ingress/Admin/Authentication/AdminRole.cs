@@ -32,6 +32,17 @@ internal static class AdminRoles
         ["ListTenants"] = AdminRole.Admin,
     };
 
+    // What a token limited to one tenant (its `tenant` claim) may call: the calls about tenants'
+    // messages, answered for that tenant only. Everything else acts on or shows the whole system
+    // (pausing a channel, cleanup, tenants and keys, other operators' audit entries).
+    private static readonly HashSet<string> TenantScoped = new(StringComparer.Ordinal)
+    {
+        "GetStatus", "ListDeadLetterGroups", "GetDeadLetter", "ReplayDeadLetters",
+    };
+
+    /// <summary>Whether a token limited to one tenant may call <paramref name="action"/>.</summary>
+    public static bool AllowsTenantScope(string action) => TenantScoped.Contains(action);
+
     /// <summary>The rpc names, for checking a ListAuditLog action filter.</summary>
     public static IEnumerable<string> Actions => Required.Keys;
 

@@ -21,6 +21,10 @@ internal sealed class DeadLetterAdmin(
         CancellationToken cancellationToken)
     {
         var filter = await FilterAsync(request.Filter, "filter", tenantId: null, call, cancellationToken);
+        if (call.ScopeTenant is { } scope && filter is null)
+        {
+            filter = new DeadLetterFilter(scope);
+        }
         var groups = await store.ListGroupsAsync(filter, cancellationToken);
         var response = new Proto.ListDeadLetterGroupsResponse { Total = groups.Sum(g => g.Count) };
         response.Groups.AddRange(groups.Select(g => new Proto.DeadLetterGroup
@@ -41,8 +45,12 @@ internal sealed class DeadLetterAdmin(
             FieldViolations.ThrowInvalid("delivery_id", "must be a delivery id (UUID)");
         }
         call.Describe("delivery", id);
-        var shown = await store.ShowAsync(id, cancellationToken)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"No delivery {id}."));
+        var shown = await store.ShowAsync(id, cancellationToken);
+        // For a token limited to one tenant, another tenant's delivery does not exist.
+        if (shown is null || (call.ScopeTenant is { } scope && shown.TenantId != scope))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"No delivery {id}."));
+        }
         call.TenantId = shown.TenantId;
         var tenant = await tenants.FindAsync(shown.TenantId.ToString(), cancellationToken);
         // ProtoMapping masks the recipient, as every answer of the API does.
@@ -60,7 +68,7 @@ internal sealed class DeadLetterAdmin(
         var cancellationToken = context.CancellationToken;
         var settings = options.Value;
         call.Describe("dry_run", !request.Confirm);
-        var tenant = (await AdminArguments.TenantAsync(tenants, request.Tenant, "tenant", required: true, cancellationToken))!;
+        var tenant = (await TenantAsync(request.Tenant, "tenant", required: true, call, cancellationToken))!;
         call.TenantId = tenant.Id;
 
         var violations = new FieldViolations();
@@ -132,6 +140,28 @@ internal sealed class DeadLetterAdmin(
         };
     }
 
+    /// <summary>
+    /// The tenant a request names. For a token limited to one tenant (<see cref="AdminCall.ScopeTenant"/>)
+    /// an empty field means that tenant and any other is PERMISSION_DENIED, whether it exists or
+    /// not: the answer must not tell such a token which other tenants exist.
+    /// </summary>
+    private async Task<Tenant?> TenantAsync(string value, string field, bool required, AdminCall call, CancellationToken cancellationToken)
+    {
+        if (call.ScopeTenant is not { } scope)
+        {
+            return await AdminArguments.TenantAsync(tenants, value, field, required, cancellationToken);
+        }
+        var own = await tenants.FindAsync(scope.ToString(), cancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "The admin token's tenant no longer exists."));
+        var trimmed = value.Trim();
+        if (trimmed.Length == 0 || trimmed == own.Name || (Guid.TryParse(trimmed, out var id) && id == own.Id))
+        {
+            return own;
+        }
+        throw new RpcException(new Status(StatusCode.PermissionDenied,
+            $"{field}: this token is limited to the tenant '{own.Name}' and cannot name another."));
+    }
+
     private static List<Guid>? Ids(Proto.ReplayDeadLettersRequest request, FieldViolations violations)
     {
         if (request.DeliveryIds.Count == 0)
@@ -171,7 +201,7 @@ internal sealed class DeadLetterAdmin(
         }
         var own = violations is null;
         violations ??= new FieldViolations();
-        var filterTenant = await AdminArguments.TenantAsync(tenants, filter.Tenant, $"{field}.tenant", required: false, cancellationToken);
+        var filterTenant = await TenantAsync(filter.Tenant, $"{field}.tenant", required: false, call, cancellationToken);
         if (tenantId is { } replayTenant && filterTenant is not null && filterTenant.Id != replayTenant)
         {
             violations.Add($"{field}.tenant", "must be empty or the replay's tenant: a replay never crosses tenants");

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Notify.Tests.Infrastructure;
 
 namespace Notify.Tests.Hosting;
 
@@ -20,7 +22,8 @@ public sealed class DefaultEndpointsTests
     [Fact]
     public async Task The_hosting_urls_are_still_served_next_to_the_management_listener_and_only_the_api_is_there()
     {
-        await using var app = await StartAsync(Environments.Production);
+        var logs = new CapturedLogs();
+        await using var app = await StartAsync(Environments.Production, logs);
         using var client = PublicClient(app);
 
         using var api = await client.GetAsync("/hello");
@@ -28,6 +31,8 @@ public sealed class DefaultEndpointsTests
 
         Assert.Equal("hello", await api.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
+        // Kestrel would warn at every start that it "overrides" the URLs, which are in fact served.
+        Assert.DoesNotContain(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal));
     }
 
     /// <summary>In Development (which the AppHost runs every process in) too: never ASP.NET Core's developer page with the request's headers.</summary>
@@ -47,9 +52,13 @@ public sealed class DefaultEndpointsTests
         Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
     }
 
-    private static async Task<WebApplication> StartAsync(string environment)
+    private static async Task<WebApplication> StartAsync(string environment, CapturedLogs? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
         builder.Configuration.Sources.Clear();   // not the appsettings.json (HTTP/2-only Kestrel) other projects copy into the test output
         builder.Configuration.AddInMemoryCollection();
         builder.WebHost.UseUrls("http://127.0.0.1:0");   // what ASPNETCORE_URLS sets

@@ -23,18 +23,18 @@ public sealed class AdminCredentials
         ["Notify:Admin:ReplayHmacSecret"] = ReplayHmacSecret,
     };
 
-    public string Token(string role, string subject = "test-admin", TimeSpan? lifetime = null, byte[]? signingKey = null)
-        => AdminTokens.Mint(signingKey ?? SigningKey, subject, role, lifetime ?? TimeSpan.FromHours(1));
+    public string Token(string role, string subject = "test-admin", TimeSpan? lifetime = null, byte[]? signingKey = null, string? tenant = null)
+        => AdminTokens.Mint(signingKey ?? SigningKey, subject, role, lifetime ?? TimeSpan.FromHours(1), tenant: tenant);
 
-    /// <summary>gRPC metadata carrying a token of <paramref name="role"/>.</summary>
-    public Metadata Headers(string role, string subject = "test-admin")
-        => new() { { "authorization", "Bearer " + Token(role, subject) } };
+    /// <summary>gRPC metadata carrying a token of <paramref name="role"/> (limited to <paramref name="tenant"/> when given).</summary>
+    public Metadata Headers(string role, string subject = "test-admin", string? tenant = null)
+        => new() { { "authorization", "Bearer " + Token(role, subject, tenant: tenant) } };
 
     /// <summary>Metadata for a replay: the token and the body's signature (as of <paramref name="at"/>, default now).</summary>
     public Metadata ReplayHeaders(IMessage request, string role = "operator", string subject = "test-operator", DateTimeOffset? at = null,
-        string? secret = null)
+        string? secret = null, string? tenant = null)
     {
-        var headers = Headers(role, subject);
+        var headers = Headers(role, subject, tenant);
         headers.Add(ReplaySignature.Header, Sign(request.ToByteArray(), at, secret));
         return headers;
     }

@@ -10,9 +10,11 @@ public sealed class OutboxDatabase : IAsyncDisposable
 {
     private readonly OutboxWriter _writer;
 
-    private OutboxDatabase(NpgsqlDataSource dataSource)
+    private OutboxDatabase(string connectionString)
     {
-        DataSource = dataSource;
+        ConnectionString = connectionString;
+        DataSource = NpgsqlDataSource.Create(connectionString);
+        var dataSource = DataSource;
         _writer = new OutboxWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new OutboxWriterOptions()), NullLogger<OutboxWriter>.Instance);
     }
 
@@ -28,10 +30,13 @@ public sealed class OutboxDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>The database's connection string, password included (for a second data source, e.g. through a <see cref="TcpProxy"/>).</summary>
+    public string ConnectionString { get; }
+
     public Guid TenantId { get; } = Guid.NewGuid();
 
     public static async Task<OutboxDatabase> CreateAsync(InfrastructureFixture infrastructure)
-        => new(NpgsqlDataSource.Create(await infrastructure.CreateDatabaseAsync()));
+        => new(await infrastructure.CreateDatabaseAsync());
 
     /// <summary>
     /// Writes one notification with one delivery, as the ingress would, and returns the

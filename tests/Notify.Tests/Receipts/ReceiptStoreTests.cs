@@ -146,11 +146,95 @@ public sealed class ReceiptStoreTests(InfrastructureFixture infrastructure) : IA
         Assert.Equal(("refused", "bad_signature", true, true), (reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetBoolean(3)));
     }
 
+    [Fact]
+    public async Task A_receipt_naming_another_delivery_than_its_message_changes_and_suppresses_nothing()
+    {
+        // Tenant A's message was sent as msg-A; the receipt names tenant B's delivery (sent as msg-B).
+        await SentWithMessageIdAsync("msg-A", "a@example.com");
+        var other = await SentWithMessageIdAsync("msg-B", "b@example.com");
+        await _database.ExecuteAsync($"UPDATE notify.deliveries SET tenant_id = '{Guid.NewGuid()}' WHERE id = @id", other);
+        var bounce = Event("ev-steered", ReceiptKind.Failed, other, DateTimeOffset.UtcNow) with
+        {
+            ProviderMessageId = "msg-A", ErrorCode = "5.1.1", SuppressReason = "hard_bounce",
+        };
+        var anonymous = Event("ev-no-message", ReceiptKind.Delivered, other, DateTimeOffset.UtcNow) with { ProviderMessageId = null };
+
+        var results = await RecordAsync(bounce, anonymous);
+
+        Assert.All(results, r => Assert.Equal((ReceiptOutcomes.MessageMismatch, (string?)null), (r.Outcome, r.StatusAfter)));
+        Assert.Equal(DeliveryStatuses.Sent, await _database.StatusAsync(other));
+        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM notify.suppressions WHERE address = 'b@example.com' AND @id IS NOT NULL", other));
+        Assert.Equal(2L, await _database.ScalarAsync<long>(
+            "SELECT count(*) FROM notify.receipt_events WHERE delivery_id = @id AND outcome = 'message_mismatch'", other));
+    }
+
+    [Fact]
+    public async Task A_sendgrid_message_id_matches_the_x_message_id_it_starts_with_and_nothing_else()
+    {
+        var id = await SentWithMessageIdAsync("LRzXl_NHStOGhQ4kofSm_A", "someone@example.com");
+
+        var longer = Assert.Single(await RecordAsync(Event("ev-longer", ReceiptKind.Delivered, id, DateTimeOffset.UtcNow) with
+        {
+            ProviderMessageId = "LRzXl_NHStOGhQ4kofSm_AB.filterdrecv-1.0",
+        }));
+        var own = Assert.Single(await RecordAsync(Event("ev-own", ReceiptKind.Delivered, id, DateTimeOffset.UtcNow) with
+        {
+            ProviderMessageId = "LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0",
+        }));
+
+        Assert.Equal(ReceiptOutcomes.MessageMismatch, longer.Outcome);
+        Assert.Equal((ReceiptOutcomes.Applied, DeliveryStatuses.Delivered), (own.Outcome, own.StatusAfter));
+        Assert.Equal(DeliveryStatuses.Delivered, await _database.StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task A_waiting_receipt_is_matched_when_the_send_is_recorded_and_suppresses_only_if_it_matches()
+    {
+        var id = await SeedInAsync(DeliveryStatuses.Sending, recipient: "waiting@example.com");
+        var early = Assert.Single(await RecordAsync(Event("ev-early-bounce", ReceiptKind.Failed, id, DateTimeOffset.UtcNow) with
+        {
+            ProviderMessageId = "msg-someone-else", ErrorCode = "5.1.1", SuppressReason = "hard_bounce",
+        }));
+        Assert.Equal(ReceiptOutcomes.Waiting, early.Outcome);
+
+        await _database.ExecuteAsync("UPDATE notify.deliveries SET status = 'SENT', provider_message_id = 'msg-real' WHERE id = @id", id);
+        var swept = Assert.Single(await _store.ApplyWaitingAsync(ChannelNames.Email, 100, default));
+
+        Assert.Equal(ReceiptOutcomes.MessageMismatch, swept.Outcome);
+        Assert.Equal(DeliveryStatuses.Sent, await _database.StatusAsync(id));
+        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM notify.suppressions WHERE address = 'waiting@example.com' AND @id IS NOT NULL", id));
+    }
+
+    [Fact]
+    public async Task A_waiting_bounce_of_the_recorded_message_fails_the_delivery_and_suppresses_when_applied()
+    {
+        var id = await SeedInAsync(DeliveryStatuses.Sending, recipient: "bounced@example.com");
+        await RecordAsync(Event("ev-early-bounce", ReceiptKind.Failed, id, DateTimeOffset.UtcNow) with
+        {
+            ProviderMessageId = "msg-real", ErrorCode = "5.1.1", SuppressReason = "hard_bounce",
+        });
+        const string Suppressed = "SELECT count(*) FROM notify.suppressions WHERE address = 'bounced@example.com' AND @id IS NOT NULL";
+        Assert.Equal(0L, await _database.ScalarAsync<long>(Suppressed, id));   // not before it is matched
+
+        await _database.ExecuteAsync("UPDATE notify.deliveries SET status = 'SENT', provider_message_id = 'msg-real' WHERE id = @id", id);
+        var swept = Assert.Single(await _store.ApplyWaitingAsync(ChannelNames.Email, 100, default));
+
+        Assert.Equal((ReceiptOutcomes.Applied, DeliveryStatuses.Failed), (swept.Outcome, swept.StatusAfter));
+        Assert.Equal(1L, await _database.ScalarAsync<long>(Suppressed, id));
+    }
+
     private Task<IReadOnlyList<ReceiptResult>> RecordAsync(params ReceiptEvent[] events)
         => _store.RecordAsync(ChannelNames.Email, "sendgrid", events, default);
 
     private static ReceiptEvent Event(string eventId, ReceiptKind kind, Guid deliveryId, DateTimeOffset at)
         => new($"{eventId}-{Guid.NewGuid():N}", kind.ToString().ToLowerInvariant(), kind, deliveryId, "msg-1", at);
+
+    private async Task<Guid> SentWithMessageIdAsync(string providerMessageId, string recipient)
+    {
+        var id = await SeedInAsync(DeliveryStatuses.Sent, recipient);
+        await _database.ExecuteAsync($"UPDATE notify.deliveries SET provider_message_id = '{providerMessageId}' WHERE id = @id", id);
+        return id;
+    }
 
     private async Task<Guid> SeedInAsync(string status, string recipient = "someone@example.com")
     {

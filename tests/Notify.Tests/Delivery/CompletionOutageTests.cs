@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Notify.Delivery.Content;
+using Notify.Delivery.Engine;
+using Notify.Delivery.Providers;
+using Notify.Delivery.Retries;
+using Notify.Outbox;
+using Notify.Outbox.Claiming;
+using Notify.Tests.Infrastructure;
+using Npgsql;
+
+namespace Notify.Tests.Delivery;
+
+/// <summary>
+/// The database goes away while a worker's provider calls are in flight: the provider has
+/// accepted the messages, and only the completions are left to write. The worker reaches its
+/// database through a <see cref="TcpProxy"/> the test cuts, so only this worker loses it.
+/// </summary>
+public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) : IAsyncLifetime
+{
+    private const int Deliveries = 12;
+    private OutboxDatabase _database = null!;
+    private TcpProxy _proxy = null!;
+    private NpgsqlDataSource _proxied = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await OutboxDatabase.CreateAsync(infrastructure);
+        var direct = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
+        _proxy = new TcpProxy(direct.Host!, direct.Port);
+        var proxied = new NpgsqlConnectionStringBuilder(_database.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = _proxy.Port,
+            Timeout = 2,
+            CommandTimeout = 5,
+        };
+        _proxied = NpgsqlDataSource.Create(proxied.ConnectionString);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _proxied.DisposeAsync();
+        await _proxy.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    /// <summary>
+    /// An outage longer than the completion's first few retries (about 10 s before this was
+    /// fixed) but shorter than the lease: the completions are written when the database
+    /// returns, so the provider sees each message once and no lease is reaped.
+    /// </summary>
+    [Fact]
+    public async Task Sends_the_provider_accepted_during_a_database_outage_shorter_than_the_lease_are_recorded_once_it_returns()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < Deliveries; i++)
+        {
+            ids.Add(await _database.SeedAsync(ChannelNames.Email, $"outage{i}@example.com"));
+        }
+        var provider = new GatedProvider();
+        var worker = new DeliveryWorker(new DeliveryStore(_proxied), _proxied, [provider], new InlineContentResolver(),
+            new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0),
+            Microsoft.Extensions.Options.Options.Create(new DeliveryWorkerOptions
+            {
+                Channel = ChannelNames.Email,
+                WorkerId = "outage-worker",
+                BatchSize = Deliveries,
+                MaxConcurrency = Deliveries,
+                Lease = TimeSpan.FromSeconds(60),
+                CallTimeout = TimeSpan.FromSeconds(30),
+                PollInterval = TimeSpan.FromMilliseconds(200),
+                ReapInterval = TimeSpan.FromSeconds(1),
+            }),
+            TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(() => Task.FromResult(provider.Started == Deliveries), TimeSpan.FromSeconds(30));
+
+            _proxy.Cut();
+            provider.Accept();
+            // Longer than the old give-up (1 + 2 + 3 + 4 s of waits between five tries).
+            await Task.Delay(TimeSpan.FromSeconds(14));
+            Assert.Equal(Deliveries, await CountAsync("status = 'SENDING'"));
+            _proxy.Restore();
+
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == Deliveries, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            _proxy.Restore();
+            await worker.StopAsync(CancellationToken.None);
+            worker.Dispose();
+        }
+
+        Assert.All(ids, id => Assert.Equal(1, provider.Calls[id]));
+        Assert.Equal(Deliveries, await CountAsync("attempt_count = 1 AND last_error_code IS NULL"));
+        Assert.Equal((long)Deliveries, await _database.ScalarAsync<long>(
+            "SELECT count(*) FROM notify.delivery_attempts WHERE outcome = 'sent' AND @id IS NOT NULL", Guid.Empty));
+    }
+
+    private Task<int> CountAsync(string where)
+        => _database.ScalarAsync<long>($"SELECT count(*) FROM notify.deliveries WHERE {where} AND @id IS NOT NULL", Guid.Empty)
+            .ContinueWith(t => (int)t.Result);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {within.TotalSeconds} s.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A provider whose calls wait until the test lets them accept, counting calls per delivery.</summary>
+    private sealed class GatedProvider : IDeliveryProvider
+    {
+        private readonly TaskCompletionSource _accept = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        public ConcurrentDictionary<Guid, int> Calls { get; } = new();
+
+        public int Started => Volatile.Read(ref _started);
+
+        public string Name => "gated";
+
+        public void Accept() => _accept.TrySetResult();
+
+        public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
+        {
+            Calls.AddOrUpdate(delivery.Id, 1, (_, n) => n + 1);
+            Interlocked.Increment(ref _started);
+            await _accept.Task.WaitAsync(cancellationToken);
+            return ProviderResult.Sent("gated-" + delivery.Id.ToString("N")[..12], 202);
+        }
+    }
+}
