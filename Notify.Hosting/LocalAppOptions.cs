@@ -35,8 +35,13 @@ public sealed class LocalAppOptions
     /// <summary>How long a WaitFor may take before the start fails.</summary>
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a process gets after SIGTERM before its tree is killed.</summary>
-    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a process gets after SIGTERM before its tree is killed. The .NET host's own
+    /// shutdown timeout (30 s): a channel process may spend its <c>Notify:Delivery:ShutdownTimeout</c>
+    /// (25 s) letting provider calls finish, and killing it sooner turns those calls into
+    /// duplicates when its leases are reaped.
+    /// </summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Receives every log line of every process and server; null keeps them only in memory.</summary>
     public Action<LogLine>? OnLog { get; set; }

@@ -68,8 +68,12 @@ public sealed partial class DeliveryWorker(
     /// <summary>How long a delivery that only paused providers serve is handed back for (the channel's other deliveries keep going).</summary>
     private static readonly TimeSpan PausedProviderRecheck = TimeSpan.FromSeconds(10);
 
+    // SIGTERM: deliveries still waiting for the rate limit are handed back instead of sent.
+    private CancellationToken _stopping;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         using var observed = DeliveryMetrics.Observe(_options.Channel,
             [.. _providers.Select(p => (p.Provider.Name, (Func<string>)(() => p.Circuits.ProviderWide.State)))],
             limiter is null ? null : () => limiter.UsingFallback);
@@ -466,12 +470,23 @@ public sealed partial class DeliveryWorker(
                 return null;
             }
             var now = time.GetUtcNow().UtcDateTime;
-            if (now + decision.RetryAfter + _options.CallTimeout > delivery.LockExpiresAt)
+            if (now + decision.RetryAfter + _options.CallTimeout > delivery.LockExpiresAt || _stopping.IsCancellationRequested)
             {
                 return HandBack(delivery, now + decision.RetryAfter, "RATE_LIMITED", "Waiting for the provider's rate limit.");
             }
             DeliveryMetrics.RateLimitWait(_options.Channel);
-            await Task.Delay(decision.RetryAfter, time);
+            try
+            {
+                await Task.Delay(decision.RetryAfter, time, _stopping);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // SIGTERM: no call has started, so hand it back now. Waiting on (a slow rate can
+                // hold a delivery for most of its lease) would outlast the shutdown timeout, and
+                // the process would exit holding the lease: the delivery stuck SENDING until the
+                // reaper, an attempt spent, and a call cut off mid-way possibly sent twice.
+                return HandBack(delivery, now + decision.RetryAfter, "RATE_LIMITED", "Waiting for the provider's rate limit when the worker stopped.");
+            }
         }
     }
 

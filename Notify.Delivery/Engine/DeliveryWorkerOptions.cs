@@ -87,8 +87,17 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// </summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>On SIGTERM, how long in-flight calls may finish before the process stops.</summary>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// On SIGTERM, how long in-flight calls may finish, and their outcomes be written, before the
+    /// process stops. At least <see cref="CallTimeout"/> + <see cref="CompletionAllowance"/>: a call
+    /// started just before the signal may take its whole call timeout, and if the process stopped
+    /// before writing its outcome the row would stay SENDING until its lease ran out and the call
+    /// would be made again.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>What a drain needs beyond the call timeout: writing the batch's outcomes and releasing the rest.</summary>
+    public static readonly TimeSpan CompletionAllowance = TimeSpan.FromSeconds(5);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -109,6 +118,12 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
             yield return new ValidationResult(
                 $"HeartbeatInterval ({HeartbeatInterval}) must be between 100 ms (each beat is a statement) and 5 s (the status drops a worker silent for 15 s).",
                 [nameof(HeartbeatInterval)]);
+        }
+        if (ShutdownTimeout < CallTimeout + CompletionAllowance)
+        {
+            yield return new ValidationResult(
+                $"ShutdownTimeout ({ShutdownTimeout}) must be at least CallTimeout ({CallTimeout}) + {CompletionAllowance.TotalSeconds:0} s so a call in flight at SIGTERM ends and is recorded before the process stops.",
+                [nameof(ShutdownTimeout), nameof(CallTimeout)]);
         }
         // A call still running when its lease expires could be reaped and sent again by
         // another worker: a duplicate by design. Leave room for completion too.
