@@ -43,12 +43,14 @@ internal static partial class AdminExtensions
     }
 
     /// <summary>
-    /// Refuses an admin HTTP JSON body over <see cref="MaxJsonBodyBytes"/> with 413 (see <see cref="JsonBodyLimitMiddleware"/>),
-    /// then checks replay signatures before gRPC and JSON transcoding read the body (see <see cref="ReplaySignatureMiddleware"/>).
+    /// Refuses an admin HTTP JSON body over <see cref="MaxJsonBodyBytes"/> with 413 (see <see cref="JsonBodyLimitMiddleware"/>)
+    /// or naming a field its request does not define with 400 (<see cref="UnknownJsonFieldMiddleware"/>), then checks
+    /// replay signatures before gRPC and JSON transcoding read the body (see <see cref="ReplaySignatureMiddleware"/>).
     /// </summary>
     public static WebApplication UseReplaySignature(this WebApplication app)
     {
         app.UseMiddleware<JsonBodyLimitMiddleware>();
+        app.UseMiddleware<UnknownJsonFieldMiddleware>();
         app.UseMiddleware<ReplaySignatureMiddleware>();
         return app;
     }

@@ -73,6 +73,28 @@ public sealed class ChannelControlAdminTests(AdminFixture ingress) : IClassFixtu
         Assert.Equal("channel", detail.GetProperty("fieldViolations")[0].GetProperty("field").GetString());
     }
 
+    /// <summary>JSON transcoding alone would drop the misspelt field and pause the whole channel instead of one provider.</summary>
+    [Fact]
+    public async Task Over_http_a_field_the_request_does_not_define_is_400_naming_it_and_changes_nothing()
+    {
+        using var http = ingress.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/channels/push:pause")
+        {
+            Content = new StringContent("""{"reason":"INC-10 APNs","provder":"apns"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ingress.AdminCredentials.Token("operator"));
+
+        using var response = await http.SendAsync(request);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = Assert.Single(body.RootElement.GetProperty("details").EnumerateArray());
+        Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail.GetProperty("@type").GetString());
+        Assert.Equal("provder", detail.GetProperty("fieldViolations")[0].GetProperty("field").GetString());
+        var listed = await ingress.Admin.ListChannelControlsAsync(new ListChannelControlsRequest { Channel = "push" }, ingress.AdminCredentials.Headers("viewer"));
+        Assert.Empty(listed.Controls);
+    }
+
     [Fact]
     public async Task Over_http_a_post_with_the_channel_in_the_path_pauses_it()
     {
