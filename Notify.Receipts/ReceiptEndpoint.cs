@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Notify.Outbox.Receipts;
+using Npgsql;
 
 namespace Notify.Receipts;
 
@@ -20,6 +21,17 @@ public sealed partial class ReceiptEndpoint(
     ReceiptProcessor processor, ReceiptStore store, IOptions<ReceiptOptions> options, ILogger<ReceiptEndpoint> logger)
 {
     private readonly ReceiptOptions _options = options.Value;
+    // Bounds the connections receipt requests hold at once (ReceiptOptions.MaxConcurrentWrites).
+    private readonly SemaphoreSlim _writes = new(options.Value.MaxConcurrentWrites);
+
+    /// <summary>What a provider is told to wait before sending a receipt again that could not be written now.</summary>
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    // The 503s are logged at most once per interval, with how many there were: during a database
+    // outage every receipt request would otherwise write a warning.
+    private static readonly TimeSpan BusyLogInterval = TimeSpan.FromSeconds(10);
+    private long _busyLoggedAt = long.MinValue;
+    private int _busySinceLog;
 
     public async Task<IResult> HandleAsync(IReceiptProvider provider, HttpContext context)
     {
@@ -51,8 +63,37 @@ public sealed partial class ReceiptEndpoint(
             return Results.BadRequest();
         }
 
-        await processor.RecordAsync(provider.Channel, provider.Provider, events, cancellationToken);
+        if (!await _writes.WaitAsync(_options.WriteWait, cancellationToken))
+        {
+            return Busy(context, provider, "every write slot is taken");
+        }
+        try
+        {
+            // Not cancelled when the provider hangs up: the receipt is verified, writing it is
+            // idempotent (by event id), and cancelling a statement costs PostgreSQL a connection.
+            await processor.RecordAsync(provider.Channel, provider.Provider, events, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return Busy(context, provider, e.GetType().Name);
+        }
+        finally
+        {
+            _writes.Release();
+        }
         return Results.Ok();
+    }
+
+    /// <summary>
+    /// 503 with Retry-After for a verified receipt that cannot be written now: the provider sends
+    /// it again (SendGrid and Meta retry for hours), instead of a 500 and a stack trace per request.
+    /// </summary>
+    private IResult Busy(HttpContext context, IReceiptProvider provider, string why)
+    {
+        LogBusyNow(provider, why);
+        ReceiptMetrics.Refusal(provider.Channel, provider.Provider, "busy");
+        context.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>The URL the provider called: the configured public base with this request's path and query, or the request's own.</summary>
@@ -70,7 +111,37 @@ public sealed partial class ReceiptEndpoint(
     {
         LogRefused(logger, provider.Channel, provider.Provider, reason);
         ReceiptMetrics.Refusal(provider.Channel, provider.Provider, reason);
-        await store.RefuseAsync(provider.Channel, provider.Provider, reason, cancellationToken);
+        // Stored only when a write slot is free at once: a flood of unsigned requests must not
+        // queue for, or hold, the connections verified receipts need (the metric counts it anyway).
+        if (!_writes.Wait(0))
+        {
+            return;
+        }
+        try
+        {
+            await store.RefuseAsync(provider.Channel, provider.Provider, reason, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            LogBusyNow(provider, e.GetType().Name);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private void LogBusyNow(IReceiptProvider provider, string why)
+    {
+        var count = Interlocked.Increment(ref _busySinceLog);
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref _busyLoggedAt);
+        if ((last == long.MinValue || Stopwatch.GetElapsedTime(last, now) >= BusyLogInterval)
+            && Interlocked.CompareExchange(ref _busyLoggedAt, now, last) == last)
+        {
+            Interlocked.Add(ref _busySinceLog, -count);
+            LogBusy(logger, provider.Channel, provider.Provider, why, count);
+        }
     }
 
     /// <summary>The raw body, or null when it is larger than <paramref name="limit"/> (checked as it streams, not only by Content-Length).</summary>
@@ -98,6 +169,9 @@ public sealed partial class ReceiptEndpoint(
         }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} receipt requests from {Provider} answered 503, to be sent again ({Why}): {Count} since the last such line (at most one per 10 s).")]
+    private static partial void LogBusy(ILogger logger, string channel, string provider, string why, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Channel} receipt request from {Provider}: {Reason}.")]
     private static partial void LogRefused(ILogger logger, string channel, string provider, string reason);

@@ -25,6 +25,18 @@ public sealed class ReceiptOptions : IValidatableObject
     /// <summary>A signed timestamp further ahead than this is refused (a clock that is off, or a forged stamp).</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Receipt requests written to the database at once by this process; more wait for a slot.
+    /// Providers send receipts in bursts as fast as messages go out, and each request holds a
+    /// connection for its transaction: unbounded, three receipt processes took PostgreSQL's 200
+    /// connections at 200 notifications/s and every process started failing to connect.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxConcurrentWrites { get; set; } = 8;
+
+    /// <summary>How long a request waits for a write slot before it is answered 503 with Retry-After (the provider sends it again).</summary>
+    public TimeSpan WriteWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often receipts that arrived before their send was completed are applied again.</summary>
     public TimeSpan WaitingSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -35,11 +47,11 @@ public sealed class ReceiptOptions : IValidatableObject
             yield return new ValidationResult(
                 $"{SectionName}:PublicBaseUrl must be an absolute http(s) URL without a query.", [nameof(PublicBaseUrl)]);
         }
-        if (MaxAge <= TimeSpan.Zero || MaxFutureSkew < TimeSpan.Zero || WaitingSweepInterval <= TimeSpan.Zero)
+        if (MaxAge <= TimeSpan.Zero || MaxFutureSkew < TimeSpan.Zero || WaitingSweepInterval <= TimeSpan.Zero || WriteWait < TimeSpan.Zero)
         {
             yield return new ValidationResult(
-                $"{SectionName}: MaxAge and WaitingSweepInterval must be positive and MaxFutureSkew not negative.",
-                [nameof(MaxAge), nameof(MaxFutureSkew), nameof(WaitingSweepInterval)]);
+                $"{SectionName}: MaxAge and WaitingSweepInterval must be positive, MaxFutureSkew and WriteWait not negative.",
+                [nameof(MaxAge), nameof(MaxFutureSkew), nameof(WaitingSweepInterval), nameof(WriteWait)]);
         }
     }
 }

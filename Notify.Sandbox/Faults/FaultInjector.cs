@@ -169,9 +169,23 @@ public sealed class FaultInjector
     {
         public FaultSettings Settings { get; } = settings;
 
-        public Regex? InvalidRecipient { get; } = settings.InvalidRecipientPattern is { Length: > 0 } pattern
-            ? new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))
-            : null;
+        public Regex? InvalidRecipient { get; } = settings.InvalidRecipientPattern is { Length: > 0 } pattern ? Compile(pattern) : null;
+
+        /// <summary>
+        /// Linear-time matching where the pattern allows it: under a loaded machine a backtracking
+        /// match ran past its 100 ms timeout and the provider call got a 500 instead of its answer.
+        /// </summary>
+        private static Regex Compile(string pattern)
+        {
+            try
+            {
+                return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+            }
+            catch (NotSupportedException)
+            {
+                return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));   // back-references, lookarounds
+            }
+        }
 
         public long Requests { get; set; }
 

@@ -130,6 +130,44 @@ public sealed class TwilioStatusCallbackTests(InfrastructureFixture infrastructu
         Assert.Equal(DeliveryStatuses.Sent, await _database.StatusAsync(id));
     }
 
+    /// <summary>
+    /// A verified callback that cannot be written (the database is away) is 503 with Retry-After,
+    /// so Twilio sends it again, never a 500; once the database is back the same callback applies.
+    /// </summary>
+    [Fact]
+    public async Task A_callback_that_cannot_be_written_is_503_with_retry_after_and_applies_when_sent_again()
+    {
+        var id = await SentDeliveryAsync();
+        var direct = new Npgsql.NpgsqlConnectionStringBuilder(_database.ConnectionString);
+        await using var proxy = new TcpProxy(direct.Host!, direct.Port);
+        await using var proxied = Npgsql.NpgsqlDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(_database.ConnectionString)
+        {
+            Host = "127.0.0.1", Port = proxy.Port, Timeout = 2, CommandTimeout = 5,
+        }.ConnectionString);
+        await using var host = await ReceiptTestHost.StartAsync(_database, new Dictionary<string, string?>
+        {
+            ["Notify:Sms:Twilio:AccountSid"] = "AC" + new string('a', 32),
+            ["Notify:Sms:Twilio:AuthToken"] = Token,
+            ["Notify:Sms:Twilio:From"] = "+15005550006",
+        }, builder =>
+        {
+            builder.Services.AddSingleton(proxied);
+            builder.Services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName);
+            builder.AddSmsReceipts();
+        }, app => app.MapSmsReceipts());
+        var idempotencyToken = Guid.NewGuid().ToString();
+
+        proxy.Cut();
+        var refused = await PostAsync(Token, id, "delivered", idempotencyToken: idempotencyToken, host: host);
+        proxy.Restore();
+        var again = await PostAsync(Token, id, "delivered", idempotencyToken: idempotencyToken, host: host);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(DeliveryStatuses.Delivered, await _database.StatusAsync(id));
+    }
+
     private async Task<Guid> SentDeliveryAsync()
     {
         var id = await _database.SeedAsync(ChannelNames.Sms, "+14155550100");
@@ -139,9 +177,10 @@ public sealed class TwilioStatusCallbackTests(InfrastructureFixture infrastructu
 
     /// <summary>Posts a callback signed as Twilio would for <paramref name="id"/>; the <c>sent*</c> arguments change what arrives after signing.</summary>
     private async Task<HttpResponseMessage> PostAsync(string token, Guid id, string status, string? errorCode = null,
-        string? idempotencyToken = null, Guid? sentTo = null, string? sentStatus = null)
+        string? idempotencyToken = null, Guid? sentTo = null, string? sentStatus = null, ReceiptTestHost? host = null)
     {
-        var signedUrl = $"{_host.Address.ToString().TrimEnd('/')}{StatusCallbackUrl.Path}?delivery_id={id}";
+        host ??= _host;
+        var signedUrl = $"{host.Address.ToString().TrimEnd('/')}{StatusCallbackUrl.Path}?delivery_id={id}";
         var parameters = new List<KeyValuePair<string, string>>
         {
             new("MessageSid", "SM" + new string('b', 32)), new("MessageStatus", status), new("SmsStatus", status),
@@ -167,7 +206,7 @@ public sealed class TwilioStatusCallbackTests(InfrastructureFixture infrastructu
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(parameters) };
         request.Headers.Add(TwilioStatusCallback.SignatureHeader, signature);
         request.Headers.Add(TwilioStatusCallback.IdempotencyHeader, idempotencyToken ?? Guid.NewGuid().ToString());
-        return await _host.Client.SendAsync(request);
+        return await host.Client.SendAsync(request);
     }
 
     private static ReceiptRequest Request(string url, string form, string signature)
