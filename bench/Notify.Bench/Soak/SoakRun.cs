@@ -219,7 +219,7 @@ internal static class SoakRun
         foreach (var m in trends)
         {
             md.Append(CultureInfo.InvariantCulture,
-                $"| {m.Process} | {m.RssStartMiB:0} | {m.RssEndMiB:0} | {m.RssMaxMiB:0} | {m.RssSlopeMiBPerMinute:+0.00;-0.00} | {m.RssFittedRisePercent:+0.0;-0.0} % | {m.RssGrowthPercent:+0.0;-0.0} % | {m.HeapStartMiB:0.0} | {m.HeapEndMiB:0.0} | {m.HeapMaxMiB:0.0} | {m.HeapSlopeMiBPerMinute:+0.00;-0.00} | {(m.Process == "sandbox" ? "(not judged)" : m.Flat ? "yes" : "**no**")} |\n");
+                $"| {m.Process} | {m.RssStartMiB:0} | {m.RssEndMiB:0} | {m.RssMaxMiB:0} | {m.RssSlopeMiBPerMinute:+0.00;-0.00;0.00} | {m.RssFittedRisePercent:+0.0;-0.0;0.0} % | {m.RssGrowthPercent:+0.0;-0.0;0.0} % | {m.HeapStartMiB:0.0} | {m.HeapEndMiB:0.0} | {m.HeapMaxMiB:0.0} | {m.HeapSlopeMiBPerMinute:+0.00;-0.00;0.00} | {(m.Process == "sandbox" ? "(not judged)" : m.Flat ? "yes" : "**no**")} |\n");
         }
         md.Append("\nDeliveries of this run by final status: ").Append(string.Join(", ", finalCounts.Select(c => $"{c.Key} {c.Value:N0}"))).Append(".\n");
         md.Append("Dead or failed, by channel and provider code: ").Append(deadCodes.Count == 0 ? "none" : string.Join(", ", deadCodes)).Append(".\n");
