@@ -65,6 +65,9 @@ public sealed partial class DeliveryWorker(
         ? (int)Math.Clamp(Math.Ceiling(options.RatePerSecond * RateClaimHorizon.TotalSeconds) + options.RateBurst, 1, options.BatchSize)
         : options.BatchSize;
 
+    /// <summary>How often a write of outcomes the database refuses (not a transient error) is tried before it is left to the reaper.</summary>
+    private const int PermanentErrorTries = 5;
+
     /// <summary>How long a delivery that only paused providers serve is handed back for (the channel's other deliveries keep going).</summary>
     private static readonly TimeSpan PausedProviderRecheck = TimeSpan.FromSeconds(10);
 
@@ -228,11 +231,13 @@ public sealed partial class DeliveryWorker(
     /// write is taken as long as the rows are still SENDING under this worker's lease tokens,
     /// which holds until a reaper runs after the lease expired. So an outage shorter than the
     /// lease costs no duplicate. Only shutdown ends the retries, after its timeout; then the
-    /// rows are reaped like a crashed worker's.
+    /// rows are reaped like a crashed worker's. An error that is not transient (the statement
+    /// itself is refused: a bug) is tried <see cref="PermanentErrorTries"/> times and then left
+    /// to the reaper, so it cannot stall the channel behind a batch that will never be written.
     /// </summary>
     private async Task<T?> WithStoreRetriesAsync<T>(Func<Task<T>> write)
     {
-        while (true)
+        for (var refused = 0; ; )
         {
             try
             {
@@ -242,6 +247,11 @@ public sealed partial class DeliveryWorker(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
+                if (ex is NpgsqlException { IsTransient: false } && ++refused >= PermanentErrorTries)
+                {
+                    LogWriteRefused(logger, _options.Channel, (ex as PostgresException)?.SqlState ?? ex.GetType().Name);
+                    return default;
+                }
                 var wait = StoreFailed(ex);
                 try
                 {
@@ -673,6 +683,9 @@ public sealed partial class DeliveryWorker(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "{Channel}: the database is unavailable ({Error}); retrying with back-off, logged again only once it is back")]
     private static partial void LogStoreError(ILogger logger, string channel, string error);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "{Channel}: the database refused a write of delivery outcomes ({Error}) five times; the rows are left to the reaper")]
+    private static partial void LogWriteRefused(ILogger logger, string channel, string error);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Channel}: the database is reachable again after {Failures} failed tries")]
     private static partial void LogStoreBack(ILogger logger, string channel, int failures);

@@ -100,6 +100,61 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
             "SELECT count(*) FROM notify.delivery_attempts WHERE outcome = 'sent' AND @id IS NOT NULL", Guid.Empty));
     }
 
+    /// <summary>
+    /// A write the database refuses for good (a bug, here a trigger) must not hold the channel:
+    /// after a few tries the batch is left to the reaper and the worker claims the next.
+    /// </summary>
+    [Fact]
+    public async Task A_completion_the_database_refuses_for_good_is_left_to_the_reaper_and_the_channel_goes_on()
+    {
+        await using (var trigger = _database.DataSource.CreateCommand("""
+            CREATE FUNCTION notify.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'poisoned completion' USING ERRCODE = 'P0001';
+            END $$;
+            CREATE TRIGGER refuse_poison BEFORE UPDATE ON notify.deliveries_email FOR EACH ROW
+                WHEN (NEW.recipient = 'poison@example.com' AND NEW.status = 'SENT') EXECUTE FUNCTION notify.refuse_poison();
+            """))
+        {
+            await trigger.ExecuteNonQueryAsync();
+        }
+        var poison = await _database.SeedAsync(ChannelNames.Email, "poison@example.com");
+        var others = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            others.Add(await _database.SeedAsync(ChannelNames.Email, $"after-poison{i}@example.com"));
+        }
+        var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, [new ScriptedProvider()],
+            new InlineContentResolver(), new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0),
+            Microsoft.Extensions.Options.Options.Create(new DeliveryWorkerOptions
+            {
+                Channel = ChannelNames.Email,
+                WorkerId = "poisoned-worker",
+                BatchSize = 1,
+                BatchesInFlight = 1,
+                MaxConcurrency = 1,
+                // Long enough that the reaper cannot be what frees the worker within the wait below.
+                Lease = TimeSpan.FromSeconds(60),
+                CallTimeout = TimeSpan.FromSeconds(1),
+                PollInterval = TimeSpan.FromMilliseconds(100),
+                ReapInterval = TimeSpan.FromSeconds(1),
+            }),
+            TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == others.Count, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+            worker.Dispose();
+        }
+
+        // Left SENDING under its lease, for the reaper: not written, not lost.
+        Assert.Equal(DeliveryStatuses.Sending, await _database.StatusAsync(poison));
+    }
+
     private Task<int> CountAsync(string where)
         => _database.ScalarAsync<long>($"SELECT count(*) FROM notify.deliveries WHERE {where} AND @id IS NOT NULL", Guid.Empty)
             .ContinueWith(t => (int)t.Result);
