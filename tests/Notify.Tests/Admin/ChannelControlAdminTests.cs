@@ -57,18 +57,10 @@ public sealed class ChannelControlAdminTests(AdminFixture ingress) : IClassFixtu
     [Fact]
     public async Task Over_http_bad_input_is_400_with_the_bad_request_detail_naming_the_field()
     {
-        using var http = ingress.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/channels/fax:pause")
-        {
-            Content = new StringContent("""{"reason":"INC-9"}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ingress.AdminCredentials.Token("operator"));
+        var (status, body) = await PostAsync("/admin/v1/channels/fax:pause", """{"reason":"INC-9"}""");
 
-        using var response = await http.SendAsync(request);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var detail = Assert.Single(body.RootElement.GetProperty("details").EnumerateArray());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var detail = Assert.Single(body.GetProperty("details").EnumerateArray());
         Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail.GetProperty("@type").GetString());
         Assert.Equal("channel", detail.GetProperty("fieldViolations")[0].GetProperty("field").GetString());
     }
@@ -77,18 +69,10 @@ public sealed class ChannelControlAdminTests(AdminFixture ingress) : IClassFixtu
     [Fact]
     public async Task Over_http_a_field_the_request_does_not_define_is_400_naming_it_and_changes_nothing()
     {
-        using var http = ingress.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/channels/push:pause")
-        {
-            Content = new StringContent("""{"reason":"INC-10 APNs","provder":"apns"}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ingress.AdminCredentials.Token("operator"));
+        var (status, body) = await PostAsync("/admin/v1/channels/push:pause", """{"reason":"INC-10 APNs","provder":"apns"}""");
 
-        using var response = await http.SendAsync(request);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var detail = Assert.Single(body.RootElement.GetProperty("details").EnumerateArray());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var detail = Assert.Single(body.GetProperty("details").EnumerateArray());
         Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail.GetProperty("@type").GetString());
         Assert.Equal("provder", detail.GetProperty("fieldViolations")[0].GetProperty("field").GetString());
         var listed = await ingress.Admin.ListChannelControlsAsync(new ListChannelControlsRequest { Channel = "push" }, ingress.AdminCredentials.Headers("viewer"));
@@ -98,19 +82,22 @@ public sealed class ChannelControlAdminTests(AdminFixture ingress) : IClassFixtu
     [Fact]
     public async Task Over_http_a_post_with_the_channel_in_the_path_pauses_it()
     {
-        using var http = ingress.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/channels/sms:pause")
-        {
-            Content = new StringContent("""{"reason":"INC-9 Twilio outage"}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ingress.AdminCredentials.Token("operator", "curl-carl"));
+        var (status, body) = await PostAsync("/admin/v1/channels/sms:pause", """{"reason":"INC-9 Twilio outage"}""", subject: "curl-carl");
 
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(("sms", true, "curl-carl"),
+            (body.GetProperty("channel").GetString(), body.GetProperty("paused").GetBoolean(),
+             body.GetProperty("actor").GetString()));
+    }
+
+    /// <summary>POSTs <paramref name="json"/> over HTTP with an operator token; the status and the parsed answer.</summary>
+    private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, string json, string subject = "test-admin")
+    {
+        using var http = ingress.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ingress.AdminCredentials.Token("operator", subject));
         using var response = await http.SendAsync(request);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(("sms", true, "curl-carl"),
-            (body.RootElement.GetProperty("channel").GetString(), body.RootElement.GetProperty("paused").GetBoolean(),
-             body.RootElement.GetProperty("actor").GetString()));
+        return (response.StatusCode, body.RootElement.Clone());
     }
 }

@@ -59,21 +59,17 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
             ids.Add(await _database.SeedAsync(ChannelNames.Email, $"outage{i}@example.com"));
         }
         var provider = new GatedProvider();
-        var worker = new DeliveryWorker(new DeliveryStore(_proxied), _proxied, [provider], new InlineContentResolver(),
-            new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0),
-            Microsoft.Extensions.Options.Options.Create(new DeliveryWorkerOptions
-            {
-                Channel = ChannelNames.Email,
-                WorkerId = "outage-worker",
-                BatchSize = Deliveries,
-                MaxConcurrency = Deliveries,
-                Lease = TimeSpan.FromSeconds(60),
-                CallTimeout = TimeSpan.FromSeconds(30),
-                PollInterval = TimeSpan.FromMilliseconds(200),
-                ReapInterval = TimeSpan.FromSeconds(1),
-            }),
-            TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
-        await worker.StartAsync(CancellationToken.None);
+        var worker = await StartWorkerAsync(_proxied, provider, new DeliveryWorkerOptions
+        {
+            Channel = ChannelNames.Email,
+            WorkerId = "outage-worker",
+            BatchSize = Deliveries,
+            MaxConcurrency = Deliveries,
+            Lease = TimeSpan.FromSeconds(60),
+            CallTimeout = TimeSpan.FromSeconds(30),
+            PollInterval = TimeSpan.FromMilliseconds(200),
+            ReapInterval = TimeSpan.FromSeconds(1),
+        });
         try
         {
             await WaitUntilAsync(() => Task.FromResult(provider.Started == Deliveries), TimeSpan.FromSeconds(30));
@@ -124,23 +120,19 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
         {
             others.Add(await _database.SeedAsync(ChannelNames.Email, $"after-poison{i}@example.com"));
         }
-        var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, [new ScriptedProvider()],
-            new InlineContentResolver(), new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0),
-            Microsoft.Extensions.Options.Options.Create(new DeliveryWorkerOptions
-            {
-                Channel = ChannelNames.Email,
-                WorkerId = "poisoned-worker",
-                BatchSize = 1,
-                BatchesInFlight = 1,
-                MaxConcurrency = 1,
-                // Long enough that the reaper cannot be what frees the worker within the wait below.
-                Lease = TimeSpan.FromSeconds(60),
-                CallTimeout = TimeSpan.FromSeconds(1),
-                PollInterval = TimeSpan.FromMilliseconds(100),
-                ReapInterval = TimeSpan.FromSeconds(1),
-            }),
-            TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
-        await worker.StartAsync(CancellationToken.None);
+        var worker = await StartWorkerAsync(_database.DataSource, new ScriptedProvider(), new DeliveryWorkerOptions
+        {
+            Channel = ChannelNames.Email,
+            WorkerId = "poisoned-worker",
+            BatchSize = 1,
+            BatchesInFlight = 1,
+            MaxConcurrency = 1,
+            // Long enough that the reaper cannot be what frees the worker within the wait below.
+            Lease = TimeSpan.FromSeconds(60),
+            CallTimeout = TimeSpan.FromSeconds(1),
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            ReapInterval = TimeSpan.FromSeconds(1),
+        });
         try
         {
             await WaitUntilAsync(async () => await CountAsync("status = 'SENT'") == others.Count, TimeSpan.FromSeconds(30));
@@ -153,6 +145,15 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
 
         // Left SENDING under its lease, for the reaper: not written, not lost.
         Assert.Equal(DeliveryStatuses.Sending, await _database.StatusAsync(poison));
+    }
+
+    private static async Task<DeliveryWorker> StartWorkerAsync(NpgsqlDataSource dataSource, IDeliveryProvider provider, DeliveryWorkerOptions options)
+    {
+        var worker = new DeliveryWorker(new DeliveryStore(dataSource), dataSource, [provider], new InlineContentResolver(),
+            new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(options),
+            TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        return worker;
     }
 
     private Task<int> CountAsync(string where)
