@@ -170,7 +170,7 @@ public sealed partial class ReceiptEndpoint(
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} receipt requests from {Provider} answered 503, to be sent again ({Why}): {Count} since the last such line (at most one per 10 s).")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} receipt requests from {Provider} could not be written ({Why}): {Count} since the last such line (at most one per 10 s); verified receipts among them were answered 503, to be sent again")]
     private static partial void LogBusy(ILogger logger, string channel, string provider, string why, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Channel} receipt request from {Provider}: {Reason}.")]
