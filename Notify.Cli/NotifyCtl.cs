@@ -17,7 +17,7 @@ public static class NotifyCtl
 {
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand("notifyctl: operate a running Notify (status, dead letters, channels, cleanup, tenants, templates, test sends, the crash drill).");
+        var root = new RootCommand("notifyctl: operate a running Notify (status, dead letters, channels, cleanup, tenants, templates, test sends and their status, the crash drill).");
         GlobalOptions.AddTo(root);
         // Commands are added here, one line each.
         root.Subcommands.Add(StatusCommand.Create());
@@ -27,6 +27,7 @@ public static class NotifyCtl
         root.Subcommands.Add(TenantCommand.Create());
         root.Subcommands.Add(TemplateCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(Drill.DrillCommand.Create());
         return root;

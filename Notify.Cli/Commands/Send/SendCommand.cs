@@ -139,7 +139,7 @@ public static class SendCommand
             }
             else if (final is null)
             {
-                output.Line("Not watched (--wait 0): see it with GetNotification.");
+                output.Line($"Not watched (--wait 0): see it with notifyctl get {sent.NotificationId}.");
             }
             else
             {

@@ -19,6 +19,7 @@ public sealed class CommandLineErrorTests(CliTopologyFixture topology)
     [InlineData("--tenant", "dlq", "replay", "--reason", "x")]
     [InlineData("--since", "dlq", "list", "--since", "last tuesday")]
     [InlineData("DELIVERY_ID", "dlq", "show", "42")]
+    [InlineData("NOTIFICATION_ID", "get", "42")]
     [InlineData("--max-batches", "cleanup", "run", "--max-batches", "0")]
     [InlineData("--grace", "tenant", "rotate-key", "dev", "--grace", "a while")]
     [InlineData("NAME", "tenant", "create", "no spaces allowed")]

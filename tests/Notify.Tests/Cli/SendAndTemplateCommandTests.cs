@@ -50,6 +50,34 @@ public sealed class SendAndTemplateCommandTests(CliTopologyFixture topology)
         Assert.Equal("131026", delivery.GetProperty("lastErrorCode").GetString());
     }
 
+    /// <summary>The question after a send: what became of it. An unknown id is refused (exit 5).</summary>
+    [Fact]
+    public async Task Get_shows_each_deliverys_status_and_error_and_an_unknown_id_exits_5()
+    {
+        var sent = await topology.RunAsync("send", "--channel", "whatsapp", "--to", "+14155551026", "--wait", "0", "--json");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var id = sent.Json.GetProperty("send").GetProperty("notificationId").GetString()!;
+
+        CliResult got;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
+        {
+            got = await topology.RunAsync("get", id, "--json");
+            Assert.True(got.ExitCode == 0, got.ToString());
+        }
+        while (got.Json.GetProperty("deliveries")[0].GetProperty("status").GetString() != "DELIVERY_STATUS_DEAD" && DateTime.UtcNow < deadline);
+        var human = await topology.RunAsync("get", id);
+        var unknown = await topology.RunAsync("get", Guid.NewGuid().ToString());
+
+        var delivery = got.Json.GetProperty("deliveries")[0];
+        Assert.Equal(("DELIVERY_STATUS_DEAD", "131026"), (delivery.GetProperty("status").GetString(), delivery.GetProperty("lastErrorCode").GetString()));
+        Assert.True(human.ExitCode == 0, human.ToString());
+        Assert.Contains(delivery.GetProperty("deliveryId").GetString()!, human.Out);
+        Assert.Contains("131026", human.Out);
+        Assert.DoesNotContain("+14155551026", human.Out);
+        Assert.True(unknown.ExitCode == 5, unknown.ToString());
+    }
+
     [Fact]
     public async Task Wait_0_only_sends_and_the_notification_is_committed()
     {
