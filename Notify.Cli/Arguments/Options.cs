@@ -33,6 +33,22 @@ public static class Options
             : [ParseChannel(result, name)],
     };
 
+    /// <summary>An id argument (a UUID); anything else is a usage error naming the argument and saying what id it wanted.</summary>
+    public static Argument<Guid> IdArgument(string name, string description, string what) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Guid.TryParse(text, out var id))
+            {
+                return id;
+            }
+            result.AddError($"{name}: '{text}' is not a {what} id (a UUID).");
+            return Guid.Empty;
+        },
+    };
+
     public static Option<TimeSpan?> Duration(string name, string description) => new(name)
     {
         Description = description + " E.g. 30s, 15m, 24h, 7d, 0.",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Notify.Cli.Arguments;
 using Notify.Cli.Connection;
 using Notify.Grpc.Admin.V1;
 using Notify.Grpc.V1;
@@ -12,20 +13,7 @@ public static class DlqShowCommand
 {
     public static Command Create()
     {
-        var id = new Argument<Guid>("DELIVERY_ID")
-        {
-            Description = "The delivery's id (a UUID, as dlq list, GetNotification and the logs show it).",
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-                if (Guid.TryParse(text, out var guid))
-                {
-                    return guid;
-                }
-                result.AddError($"DELIVERY_ID: '{text}' is not a delivery id (a UUID).");
-                return Guid.Empty;
-            },
-        };
+        var id = Options.IdArgument("DELIVERY_ID", "The delivery's id (a UUID, as dlq list, GetNotification and the logs show it).", "delivery");
         var command = new Command("show", "One dead letter: the delivery, every attempt and every receipt.") { id };
         CommandContext.SetAction(command, async (context, cancellationToken) =>
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Notify.Cli.Arguments;
 using Notify.Cli.Connection;
 using Notify.Grpc.V1;
 using Spectre.Console;
@@ -16,20 +17,7 @@ public static class GetCommand
 
     public static Command Create()
     {
-        var id = new Argument<Guid>("NOTIFICATION_ID")
-        {
-            Description = "The notification's id (a UUID, as Send and notifyctl send answer it).",
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-                if (Guid.TryParse(text, out var guid))
-                {
-                    return guid;
-                }
-                result.AddError($"NOTIFICATION_ID: '{text}' is not a notification id (a UUID).");
-                return Guid.Empty;
-            },
-        };
+        var id = Options.IdArgument("NOTIFICATION_ID", "The notification's id (a UUID, as Send and notifyctl send answer it).", "notification");
         var command = new Command("get", "A notification and each of its deliveries: status, attempts, last error, provider message id (needs the tenant's API key).") { id };
         CommandContext.SetAction(command, async (context, cancellationToken) =>
         {
