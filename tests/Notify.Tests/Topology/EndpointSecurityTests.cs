@@ -222,7 +222,16 @@ public sealed class EndpointSecurityTests(PrivacyTopologyFixture topology)
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "*" });
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext());
-        return [.. call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name)];
+        List<string> services = [.. call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name)];
+
+        // Read to the end, as a well-behaved client does: disposing a call whose stream is still
+        // open resets it, and the ingress logs the reset as a handler error, which other tests
+        // sharing this topology look for.
+        while (await call.ResponseStream.MoveNext())
+        {
+        }
+
+        return services;
     }
 
     /// <summary>Calls <paramref name="method"/> with an empty request (valid protobuf: every field unset) and returns its status.</summary>
