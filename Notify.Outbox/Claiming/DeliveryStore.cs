@@ -17,6 +17,11 @@ namespace Notify.Outbox.Claiming;
 /// every batch with the same shape, is also prepared (once per pooled connection): its
 /// generic plan is as good as a custom one, so after a few runs it is not planned at all
 /// (planning it cost about a third of executing it for a batch of 100).
+///
+/// The claim updates the rows it locked by key (<c>id = ANY (ARRAY(…))</c>) rather than by
+/// joining the locked ids: joined, PostgreSQL estimated a few hundred key lookups dearer than
+/// reading the whole partition and switched to a sequential scan and a hash join from about
+/// 300 rows per claim on a partition of 20,000 rows, several times slower (20–30 ms instead of 5–10).
 /// </remarks>
 public sealed class DeliveryStore(NpgsqlDataSource dataSource)
 {
@@ -30,20 +35,33 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
             ORDER BY priority, next_attempt_at
             LIMIT @limit
             FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE notify.deliveries d
+            SET status = 'SENDING', locked_by = @worker, lock_expires_at = now() + @lease,
+                lease_token = d.lease_token + 1, updated_at = now()
+            FROM notify.notifications n
+            WHERE d.channel = @channel AND d.id = ANY (ARRAY(SELECT id FROM claimable)) AND n.id = d.notification_id
+            RETURNING d.id, d.notification_id, d.tenant_id, d.channel, d.recipient, d.platform, d.attempt_count,
+                      d.max_attempts, d.lease_token, d.lock_expires_at, d.expires_at, d.template_version,
+                      n.template_id, n.locale, n.params, n.content, n.traceparent, d.template_locale, n.send_at,
+                      d.priority, d.next_attempt_at
         )
-        UPDATE notify.deliveries d
-        SET status = 'SENDING', locked_by = @worker, lock_expires_at = now() + @lease,
-            lease_token = d.lease_token + 1, updated_at = now()
-        FROM claimable c, notify.notifications n
-        WHERE d.channel = @channel AND d.id = c.id AND n.id = d.notification_id
-        RETURNING d.id, d.notification_id, d.tenant_id, d.channel, d.recipient, d.platform, d.attempt_count,
-                  d.max_attempts, d.lease_token, d.lock_expires_at, d.expires_at, d.template_version,
-                  n.template_id, n.locale, n.params, n.content, n.traceparent, d.template_locale, n.send_at
+        -- Sent in this order: transactional first, then the longest due.
+        SELECT id, notification_id, tenant_id, channel, recipient, platform, attempt_count,
+               max_attempts, lease_token, lock_expires_at, expires_at, template_version,
+               template_id, locale, params, content, traceparent, template_locale, send_at
+        FROM claimed
+        ORDER BY priority, next_attempt_at
         """;
 
     // Only rows still SENDING under the presented token are written: a worker whose lease
     // expired (and whose row was reaped or re-claimed) changes nothing. Its provider call is
     // still recorded, because it happened.
+    //
+    // `d.id = ANY (@ids)` repeats what the joins say so that PostgreSQL reads the rows by key:
+    // from the unnested arrays alone it could not tell how few rows the join touches, and for
+    // the attempts it read the whole partition into a hash table (11 of 16 ms for 400 rows on a
+    // partition of 22,000; on a larger one the cost grows with the partition).
     private const string CompleteSql = """
         WITH u AS (
             SELECT * FROM unnest(@ids, @tokens, @statuses, @attempted, @next, @providers, @provider_ids, @codes, @messages)
@@ -61,7 +79,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                 delivered_at = CASE WHEN u.status = 'DELIVERED' THEN now() ELSE d.delivered_at END,
                 locked_by = NULL, lock_expires_at = NULL, updated_at = now()
             FROM u
-            WHERE d.channel = @channel AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'
+            WHERE d.channel = @channel AND d.id = ANY (@ids) AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'
             RETURNING d.id
         ), attempts AS (
             INSERT INTO notify.delivery_attempts
@@ -74,7 +92,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource)
                         @a_http, @a_codes, @a_messages, @a_provider_ids, @a_excerpts)
                  AS a(delivery_id, lease_token, attempt_number, worker_id, provider, started_at, duration_ms, outcome,
                       http_status, error_code, error_message, provider_message_id, response_excerpt)
-            JOIN notify.deliveries d ON d.channel = @channel AND d.id = a.delivery_id
+            JOIN notify.deliveries d ON d.channel = @channel AND d.id = ANY (@a_ids) AND d.id = a.delivery_id
             ON CONFLICT (delivery_id, lease_token, provider) DO NOTHING
         ), suppressed AS (
             -- Addresses the provider said are gone for good (unregistered push tokens, webhook

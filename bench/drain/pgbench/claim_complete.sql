@@ -16,8 +16,8 @@ WITH claimable AS (
     UPDATE notify.deliveries d
     SET status = 'SENDING', locked_by = 'pgbench', lock_expires_at = now() + interval '60 seconds',
         lease_token = d.lease_token + 1, updated_at = now()
-    FROM claimable c, notify.notifications n
-    WHERE d.channel = 'email' AND d.id = c.id AND n.id = d.notification_id
+    FROM notify.notifications n
+    WHERE d.channel = 'email' AND d.id = ANY (ARRAY(SELECT id FROM claimable)) AND n.id = d.notification_id
     RETURNING d.id, d.notification_id, d.tenant_id, d.channel, d.recipient, d.platform, d.attempt_count,
               d.max_attempts, d.lease_token, d.lock_expires_at, d.expires_at, d.template_version,
               n.template_id, n.locale, n.params, n.content, n.traceparent
@@ -40,7 +40,7 @@ WITH u AS (
         sent_at = CASE WHEN u.status = 'SENT' THEN now() ELSE d.sent_at END,
         locked_by = NULL, lock_expires_at = NULL, updated_at = now()
     FROM u
-    WHERE d.channel = 'email' AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'
+    WHERE d.channel = 'email' AND d.id = ANY (:ids::uuid[]) AND d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'SENDING'
     RETURNING d.id
 ), attempts AS (
     INSERT INTO notify.delivery_attempts
@@ -49,7 +49,7 @@ WITH u AS (
     SELECT a.delivery_id, a.lease_token, 1, d.tenant_id, d.channel, 'pgbench', 'noop', now(), 0, 'sent',
            NULL, NULL, NULL, 'noop', NULL
     FROM unnest(:ids::uuid[], :tokens::bigint[]) AS a(delivery_id, lease_token)
-    JOIN notify.deliveries d ON d.channel = 'email' AND d.id = a.delivery_id
+    JOIN notify.deliveries d ON d.channel = 'email' AND d.id = ANY (:ids::uuid[]) AND d.id = a.delivery_id
     ON CONFLICT (delivery_id, lease_token, provider) DO NOTHING
 ), suppressed AS (
     INSERT INTO notify.suppressions (tenant_id, channel, address, reason, source)
