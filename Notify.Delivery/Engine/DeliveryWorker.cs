@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,14 +60,30 @@ public sealed partial class DeliveryWorker(
     private static readonly TimeSpan RateClaimHorizon = TimeSpan.FromSeconds(5);
 
     private readonly int _claimSize = ClaimSize(options.Value);
+    private readonly int _maxClaimSize = MaxClaimSize(options.Value);
 
     /// <summary>How many deliveries one claim takes: <see cref="DeliveryWorkerOptions.BatchSize"/>, or fewer under a slow rate.</summary>
-    internal static int ClaimSize(DeliveryWorkerOptions options) => options.RatePerSecond > 0
+    public static int ClaimSize(DeliveryWorkerOptions options) => options.RatePerSecond > 0
         ? (int)Math.Clamp(Math.Ceiling(options.RatePerSecond * RateClaimHorizon.TotalSeconds) + options.RateBurst, 1, options.BatchSize)
         : options.BatchSize;
 
+    /// <summary>The most one claim takes while the backlog is deep (<see cref="DeliveryWorkerOptions.MaxClaimBatches"/>); no growth under a rate.</summary>
+    public static int MaxClaimSize(DeliveryWorkerOptions options) => options.RatePerSecond > 0
+        ? ClaimSize(options)
+        : options.BatchSize * options.MaxClaimBatches;
+
+    /// <summary>The next claim's size: doubled (up to the most) after a claim that came back full, one batch after one that did not.</summary>
+    public static int NextClaimSize(int current, int claimed, int first, int most)
+        => claimed < current ? first : Math.Min(current * 2, most);
+
     /// <summary>How often a write of outcomes the database refuses (not a transient error) is tried before it is left to the reaper.</summary>
     private const int PermanentErrorTries = 5;
+
+    /// <summary>The most outcomes one completion statement writes.</summary>
+    private const int MaxOutcomesPerWrite = 1_000;
+
+    // Outcomes waiting to be written, from every open claim (see WriteOutcomesAsync).
+    private readonly Channel<PendingOutcome> _outcomes = Channel.CreateUnbounded<PendingOutcome>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>How long a delivery that only paused providers serve is handed back for (the channel's other deliveries keep going).</summary>
     private static readonly TimeSpan PausedProviderRecheck = TimeSpan.FromSeconds(10);
@@ -90,6 +107,8 @@ public sealed partial class DeliveryWorker(
         // goes out as soon as a batch has been handed to the senders, so claiming, sending
         // and completing overlap instead of taking turns; at most BatchesInFlight are open.
         var open = new Queue<Task>();
+        var writing = WriteOutcomesAsync();
+        var claimSize = _claimSize;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -108,7 +127,7 @@ public sealed partial class DeliveryWorker(
                 IReadOnlyList<ClaimedDelivery> claimed;
                 try
                 {
-                    claimed = await store.ClaimAsync(_options.Channel, _options.WorkerId, _claimSize, _options.Lease, stoppingToken);
+                    claimed = await store.ClaimAsync(_options.Channel, _options.WorkerId, claimSize, _options.Lease, stoppingToken);
                     StoreReachable();
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
@@ -116,13 +135,15 @@ public sealed partial class DeliveryWorker(
                     await WaitForWorkAsync(stoppingToken, StoreFailed(ex));
                     continue;
                 }
+                var asked = claimSize;
+                claimSize = NextClaimSize(asked, claimed.Count, _claimSize, _maxClaimSize);
                 if (claimed.Count == 0)
                 {
                     await WaitForWorkAsync(stoppingToken);
                     continue;
                 }
                 open.Enqueue(await DispatchAsync(claimed, slots, stoppingToken));
-                if (claimed.Count < _claimSize)
+                if (claimed.Count < asked)
                 {
                     // The claim took everything that was due: rather than ask again at once
                     // (and mostly find nothing), wait for the next commit's wake-up or the poll.
@@ -135,18 +156,19 @@ public sealed partial class DeliveryWorker(
         }
         // In-flight calls finish (each within its call timeout) and their outcomes are written.
         await Task.WhenAll(open);
+        _outcomes.Writer.TryComplete();
+        await writing;
         await Task.WhenAll(listening, reaping, watching);
     }
 
     /// <summary>
     /// Starts the claimed deliveries as send slots free up and returns once every one has
-    /// started (or shutdown stopped the rest); the returned task completes the batch: it
-    /// waits for the sends, writes every outcome in one statement and releases the
-    /// deliveries shutdown kept from starting.
+    /// started (or shutdown stopped the rest); the returned task completes the claim: it ends
+    /// once every outcome is written (see <see cref="WriteOutcomesAsync"/>) and the deliveries
+    /// shutdown kept from starting are released.
     /// </summary>
     private async Task<Task> DispatchAsync(IReadOnlyList<ClaimedDelivery> claimed, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
-        var completions = new DeliveryCompletion?[claimed.Count];
         var unstarted = new List<ClaimedDelivery>();
         var inFlight = new List<Task>(claimed.Count);
         for (var i = 0; i < claimed.Count; i++)
@@ -161,65 +183,126 @@ public sealed partial class DeliveryWorker(
                 unstarted.AddRange(claimed.Skip(i));
                 break;
             }
-            var index = i;
             inFlight.Add(Task.Run(async () =>
             {
+                DeliveryCompletion completion;
                 // Current for everything this delivery does, so each provider call's span is its child.
-                using var span = DeliveryTracing.StartDelivery(_deliverSpanName, delivery);
-                try
+                using (var span = DeliveryTracing.StartDelivery(_deliverSpanName, delivery))
                 {
-                    completions[index] = Recorded(delivery, await DeliverOneAsync(delivery));
-                }
-                catch (Exception ex)
-                {
-                    // A fault in one delivery (a provider bug, unreadable content) must not
-                    // take the batch or the worker down: retry it on the schedule like any
-                    // transient failure, and say which delivery it was.
-                    LogDeliveryFault(logger, _options.Channel, delivery.Id, ex.GetType().Name);
-                    var now = time.GetUtcNow().UtcDateTime;
-                    var wait = schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, null, _jitter);
-                    completions[index] = new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
-                        wait is null ? DeliveryStatuses.Dead : DeliveryStatuses.Retrying, now + (wait ?? TimeSpan.Zero), null, null,
-                        "INTERNAL_ERROR", ex.GetType().Name,
-                        [new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, "notify", now, 0, "retryable", null, "INTERNAL_ERROR", ex.GetType().Name, null)]);
-                }
-                finally
-                {
-                    if (completions[index] is { } completion)
+                    try
                     {
-                        DeliveryTracing.Completed(span, completion.Status, completion.Provider, completion.ErrorCode);
+                        completion = Recorded(delivery, await DeliverOneAsync(delivery));
                     }
-                    slots.Release();
+                    catch (Exception ex)
+                    {
+                        // A fault in one delivery (a provider bug, unreadable content) must not
+                        // take the batch or the worker down: retry it on the schedule like any
+                        // transient failure, and say which delivery it was.
+                        LogDeliveryFault(logger, _options.Channel, delivery.Id, ex.GetType().Name);
+                        var now = time.GetUtcNow().UtcDateTime;
+                        var wait = schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, null, _jitter);
+                        completion = new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
+                            wait is null ? DeliveryStatuses.Dead : DeliveryStatuses.Retrying, now + (wait ?? TimeSpan.Zero), null, null,
+                            "INTERNAL_ERROR", ex.GetType().Name,
+                            [new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, "notify", now, 0, "retryable", null, "INTERNAL_ERROR", ex.GetType().Name, null)]);
+                    }
+                    finally
+                    {
+                        // The next delivery may start while this outcome waits to be written.
+                        slots.Release();
+                    }
+                    DeliveryTracing.Completed(span, completion.Status, completion.Provider, completion.ErrorCode);
                 }
+                var pending = new PendingOutcome(completion);
+                // Unbounded and completed only after every claim has ended: the write cannot fail.
+                _outcomes.Writer.TryWrite(pending);
+                await pending.Written.Task;
             }, CancellationToken.None));
         }
-        return CompleteBatchAsync(inFlight, completions, unstarted);
+        return CompleteClaimAsync(inFlight, unstarted);
     }
 
-    /// <summary>Writes a batch's outcomes once its sends are done, and gives back what shutdown kept from starting.</summary>
-    private async Task CompleteBatchAsync(List<Task> inFlight, DeliveryCompletion?[] completions, List<ClaimedDelivery> unstarted)
+    /// <summary>Waits until a claim's outcomes are written, and gives back what shutdown kept from starting.</summary>
+    private async Task CompleteClaimAsync(List<Task> inFlight, List<ClaimedDelivery> unstarted)
     {
         // In-flight calls are not cancelled by shutdown: each has its own call timeout,
         // and abandoning a call the provider may have accepted would only cause a duplicate.
         await Task.WhenAll(inFlight);
-        var done = new List<DeliveryCompletion>(completions.Length);
-        foreach (var completion in completions)
-        {
-            if (completion is not null)
-            {
-                done.Add(completion);
-            }
-        }
-        var written = await WithStoreRetriesAsync(() => store.CompleteAsync(_options.Channel, done, CancellationToken.None));
-        if (written is not null && written.Count < done.Count)
-        {
-            LogFenced(logger, _options.Channel, done.Count - written.Count);
-        }
         if (unstarted.Count > 0)
         {
-            var released = await WithStoreRetriesAsync(() => store.ReleaseAsync(_options.Channel, unstarted, CancellationToken.None));
+            var (released, refused) = await WithStoreRetriesAsync(() => store.ReleaseAsync(_options.Channel, unstarted, CancellationToken.None));
+            if (refused is not null)
+            {
+                LogWriteRefused(logger, _options.Channel, refused);
+            }
             LogReleased(logger, _options.Channel, released);
         }
+    }
+
+    /// <summary>
+    /// Writes outcomes as sends end, with group commit: one statement takes every outcome that
+    /// is waiting (up to <see cref="MaxOutcomesPerWrite"/>), and outcomes that end while it runs
+    /// wait for the next. Under a backlog a statement carries hundreds of rows (its fixed cost
+    /// spread over them); when sends are slow each outcome is written soon after its send
+    /// ends, so a status is never held back by the slowest send of its claim, and a worker
+    /// killed mid-claim has little sent and not yet recorded. One outcome the database refuses
+    /// for good (a bug) must not take the others with it: a refused group is written again one
+    /// outcome at a time.
+    /// </summary>
+    private async Task WriteOutcomesAsync()
+    {
+        var reader = _outcomes.Reader;
+        var group = new List<PendingOutcome>(MaxOutcomesPerWrite);
+        var completions = new List<DeliveryCompletion>(MaxOutcomesPerWrite);
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            group.Clear();
+            completions.Clear();
+            while (group.Count < MaxOutcomesPerWrite && reader.TryRead(out var pending))
+            {
+                group.Add(pending);
+                completions.Add(pending.Completion);
+            }
+            try
+            {
+                if (!await WriteAsync(completions, group.Count == 1 ? PermanentErrorTries : 1))
+                {
+                    foreach (var completion in completions)
+                    {
+                        await WriteAsync([completion], PermanentErrorTries);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                // Not a database answer (a bug): the rows stay SENDING for the reaper, and the
+                // claims waiting on them must still end, or the worker would stop claiming.
+                LogWriteRefused(logger, _options.Channel, ex.GetType().Name);
+            }
+            foreach (var pending in group)
+            {
+                pending.Written.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>One completion statement with its retries; false when the database refused it (not when shutdown abandoned it).</summary>
+    private async Task<bool> WriteAsync(List<DeliveryCompletion> completions, int refusals)
+    {
+        var (written, refused) = await WithStoreRetriesAsync(() => store.CompleteAsync(_options.Channel, completions, CancellationToken.None), refusals);
+        if (refused is not null)
+        {
+            if (completions.Count == 1)
+            {
+                LogWriteRefused(logger, _options.Channel, refused);
+            }
+            return false;
+        }
+        if (written is not null && written.Count < completions.Count)
+        {
+            LogFenced(logger, _options.Channel, completions.Count - written.Count);
+        }
+        return true;
     }
 
     /// <summary>
@@ -227,15 +310,16 @@ public sealed partial class DeliveryWorker(
     /// while it is away (<see cref="StoreOutage"/>). Giving up would cost a duplicate: the
     /// provider has these messages, and a row left SENDING is reaped once its lease expires and
     /// sent again. Retrying is safe and bounded: nothing is claimed while the database is away,
-    /// so at most <see cref="DeliveryWorkerOptions.BatchesInFlight"/> batches wait here, and the
+    /// so at most <see cref="DeliveryWorkerOptions.BatchesInFlight"/> claims wait here, and the
     /// write is taken as long as the rows are still SENDING under this worker's lease tokens,
     /// which holds until a reaper runs after the lease expired. So an outage shorter than the
     /// lease costs no duplicate. Only shutdown ends the retries, after its timeout; then the
     /// rows are reaped like a crashed worker's. An error that is not transient (the statement
-    /// itself is refused: a bug) is tried <see cref="PermanentErrorTries"/> times and then left
-    /// to the reaper, so it cannot stall the channel behind a batch that will never be written.
+    /// itself is refused: a bug) is tried <paramref name="refusals"/> times and then left to the
+    /// reaper (its SQLSTATE returned), so it cannot stall the channel behind a write that will
+    /// never be taken.
     /// </summary>
-    private async Task<T?> WithStoreRetriesAsync<T>(Func<Task<T>> write)
+    private async Task<(T? Written, string? Refused)> WithStoreRetriesAsync<T>(Func<Task<T>> write, int refusals = PermanentErrorTries)
     {
         for (var refused = 0; ; )
         {
@@ -243,14 +327,13 @@ public sealed partial class DeliveryWorker(
             {
                 var written = await write();
                 StoreReachable();
-                return written;
+                return (written, null);
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                if (ex is NpgsqlException { IsTransient: false } && ++refused >= PermanentErrorTries)
+                if (ex is NpgsqlException { IsTransient: false } && ++refused >= refusals)
                 {
-                    LogWriteRefused(logger, _options.Channel, (ex as PostgresException)?.SqlState ?? ex.GetType().Name);
-                    return default;
+                    return (default, (ex as PostgresException)?.SqlState ?? ex.GetType().Name);
                 }
                 var wait = StoreFailed(ex);
                 try
@@ -259,10 +342,18 @@ public sealed partial class DeliveryWorker(
                 }
                 catch (OperationCanceledException)
                 {
-                    return default;
+                    return (default, null);
                 }
             }
         }
+    }
+
+    /// <summary>An outcome waiting for <see cref="WriteOutcomesAsync"/>; <see cref="Written"/> ends once it is written or left to the reaper.</summary>
+    private sealed class PendingOutcome(DeliveryCompletion completion)
+    {
+        public DeliveryCompletion Completion { get; } = completion;
+
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Each provider's circuits as they stand now, in failover order (for the detailed health view).</summary>
@@ -684,7 +775,7 @@ public sealed partial class DeliveryWorker(
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "{Channel}: the database is unavailable ({Error}); retrying with back-off, logged again only once it is back")]
     private static partial void LogStoreError(ILogger logger, string channel, string error);
 
-    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "{Channel}: the database refused a write of delivery outcomes ({Error}) five times; the rows are left to the reaper")]
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "{Channel}: a write of delivery outcomes failed for good ({Error}); the rows are left to the reaper")]
     private static partial void LogWriteRefused(ILogger logger, string channel, string error);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Channel}: the database is reachable again after {Failures} failed tries")]

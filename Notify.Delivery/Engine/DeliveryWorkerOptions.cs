@@ -11,16 +11,30 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// <summary>Identifies this worker in <c>locked_by</c> and attempts; defaults to host and pid.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
+    /// <summary>
+    /// Deliveries per completion statement, and what one claim takes when the queue is shallow.
+    /// With a <see cref="RatePerSecond"/>, a claim takes at most what the rate sends in 5 s.
+    /// </summary>
     [Range(1, 1_000)]
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// While claims come back full (a backlog), each next claim takes twice as many, up to this
+    /// many batches of <see cref="BatchSize"/>; the first claim that comes back short starts
+    /// again at one batch. A claim's fixed cost is then spread over more rows when there is
+    /// work to spread it over. Its outcomes are still written a batch at a time, each as soon
+    /// as that batch's sends have ended. 1 turns growth off. Not applied under a provider rate.
+    /// </summary>
+    [Range(1, 20)]
+    public int MaxClaimBatches { get; set; } = 4;
 
     [Range(1, 1_000)]
     public int MaxConcurrency { get; set; } = 32;
 
     /// <summary>
-    /// Batches claimed and not yet completed at once. With 2 the next claim is in flight while
-    /// the previous batch's last sends and its completion statement run, so the database and
-    /// the senders work at the same time; 1 claims only after the previous batch is written.
+    /// Claims not yet completed at once. With 2 the next claim is in flight while the previous
+    /// claim's last sends and its completion statements run, so the database and the senders
+    /// work at the same time; 1 claims only after the previous claim is written.
     /// </summary>
     [Range(1, 16)]
     public int BatchesInFlight { get; set; } = 2;
