@@ -12,8 +12,9 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>
-    /// Deliveries per completion statement, and what one claim takes when the queue is shallow.
-    /// With a <see cref="RatePerSecond"/>, a claim takes at most what the rate sends in 5 s.
+    /// What one claim takes when the queue is shallow, and how many outcomes the outcome writer
+    /// waits (up to 20 ms) to gather while sends are running. With a
+    /// <see cref="RatePerSecond"/>, a claim takes at most what the rate sends in 5 s.
     /// </summary>
     [Range(1, 1_000)]
     public int BatchSize { get; set; } = 100;
@@ -22,8 +23,8 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// While claims come back full (a backlog), each next claim takes twice as many, up to this
     /// many batches of <see cref="BatchSize"/>; the first claim that comes back short starts
     /// again at one batch. A claim's fixed cost is then spread over more rows when there is
-    /// work to spread it over. Its outcomes are still written a batch at a time, each as soon
-    /// as that batch's sends have ended. 1 turns growth off. Not applied under a provider rate.
+    /// work to spread it over; outcomes are written as sends end whatever the claim's size.
+    /// 1 turns growth off. Not applied under a provider rate.
     /// </summary>
     [Range(1, 20)]
     public int MaxClaimBatches { get; set; } = 4;
