@@ -41,6 +41,7 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/pg_ctl" ]; then
 fi
 [ -x "$pg_bin/pgbench" ] || { echo "run.sh: pgbench not found in $pg_bin" >&2; exit 1; }
 
+commit="$(git -C "$repo" rev-parse --short HEAD)"   # what is built below, whatever is committed meanwhile
 log "installing the peers (npm ci)"
 (cd "$here/peers" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 log "building Notify.DrainBench and Notify.Sandbox (Release)"
@@ -118,6 +119,8 @@ if [ "${SERVERS_ONLY:-0}" = 1 ]; then
   while true; do sleep 3600 & wait $!; done
 fi
 
+# The machine's load before the first run, for the report (other work on 2 cores shows in every number).
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 drains="$work/drains.jsonl"
 pgbench_out="$work/pgbench.jsonl"
 latency_out="$work/latency.jsonl"
@@ -182,7 +185,7 @@ fi
 # --- the table -------------------------------------------------------------------------------
 table="$(node "$here/peers/report.mjs" --drains "$drains" --pgbench "$pgbench_out" --latency "$latency_out" \
   --count "$COUNT" --reps "$REPS" --durable "$DURABLE" --pg-version "$("$pg_bin/postgres" --version | awk '{print $3}')" \
-  --redis-version "$(redis-server --version | awk '{print $3}' | cut -d= -f2)" --commit "$(git -C "$repo" rev-parse --short HEAD)")"
+  --redis-version "$(redis-server --version | awk '{print $3}' | cut -d= -f2)" --commit "$commit" --load "$load_before")"
 printf '\n%s\n' "$table"
 printf '\n%s\n' "$table" >>"$RESULTS"
 log "appended to $RESULTS"

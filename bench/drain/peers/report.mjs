@@ -11,6 +11,7 @@ const { values: args } = parseArgs({
     drains: { type: 'string' }, pgbench: { type: 'string' }, latency: { type: 'string' },
     count: { type: 'string' }, reps: { type: 'string' }, durable: { type: 'string' },
     'pg-version': { type: 'string' }, 'redis-version': { type: 'string' }, commit: { type: 'string' },
+    load: { type: 'string' },
   },
 });
 
@@ -73,8 +74,8 @@ const warmup = drains.find((r) => r.warmup !== undefined)?.warmup ?? 0;
 lines.push(`Each run pre-enqueues ${fmt(warmup + Number(args.count))} messages, then starts the workers. **Messages/s, warm**: the last`
   + ` ${fmt(Number(args.count))}, from the moment the workers together had handled ${fmt(warmup)} (start-up, JIT compilation and`
   + ` connection set-up behind them) to the last completion the store reports. **Median of ${args.reps} runs**, each run in brackets.`
-  + ' Other agents were building and testing on the same 2 cores during these runs (load average often above 10), so'
-  + ' single runs are noisy; the CPU cost per message below is the steadier measure.');
+  + ` ${args.load ? `Load average before the run: ${args.load}. ` : ''}Single runs on 2 shared cores are noisy; the CPU cost per`
+  + ' message below is the steadier measure.');
 lines.push('');
 lines.push(...rateTable((r) => r.rate));
 lines.push('');
