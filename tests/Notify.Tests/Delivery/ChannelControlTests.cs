@@ -266,15 +266,7 @@ public sealed class ChannelControlTests(InfrastructureFixture infrastructure) : 
     private async Task<int> ScalarAsync(string sql)
         => (int)await _database.ScalarAsync<long>($"SELECT ({sql}) WHERE @id IS NOT NULL", Guid.Empty);
 
-    private static async Task WaitUntilAsync(TimeSpan within, Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {within.TotalSeconds:0} s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(TimeSpan within, Func<Task<bool>> condition) => Poll.UntilAsync(condition, within);
 
     private sealed class RunningWorker(DeliveryWorker worker, ILoggerFactory loggers) : IAsyncDisposable
     {

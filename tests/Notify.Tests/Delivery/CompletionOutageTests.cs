@@ -103,17 +103,7 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
     [Fact]
     public async Task A_completion_the_database_refuses_for_good_is_left_to_the_reaper_and_the_channel_goes_on()
     {
-        await using (var trigger = _database.DataSource.CreateCommand("""
-            CREATE FUNCTION notify.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'poisoned completion' USING ERRCODE = 'P0001';
-            END $$;
-            CREATE TRIGGER refuse_poison BEFORE UPDATE ON notify.deliveries_email FOR EACH ROW
-                WHEN (NEW.recipient = 'poison@example.com' AND NEW.status = 'SENT') EXECUTE FUNCTION notify.refuse_poison();
-            """))
-        {
-            await trigger.ExecuteNonQueryAsync();
-        }
+        await _database.RefuseSentForPoisonAsync();
         var poison = await _database.SeedAsync(ChannelNames.Email, "poison@example.com");
         var others = new List<Guid>();
         for (var i = 0; i < 3; i++)
@@ -147,7 +137,8 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
         Assert.Equal(DeliveryStatuses.Sending, await _database.StatusAsync(poison));
     }
 
-    private static async Task<DeliveryWorker> StartWorkerAsync(NpgsqlDataSource dataSource, IDeliveryProvider provider, DeliveryWorkerOptions options)
+    /// <summary>Starts a worker with inline content and a 100 ms retry, the way these tests need one.</summary>
+    internal static async Task<DeliveryWorker> StartWorkerAsync(NpgsqlDataSource dataSource, IDeliveryProvider provider, DeliveryWorkerOptions options)
     {
         var worker = new DeliveryWorker(new DeliveryStore(dataSource), dataSource, [provider], new InlineContentResolver(),
             new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(options),
@@ -160,15 +151,7 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
         => _database.ScalarAsync<long>($"SELECT count(*) FROM notify.deliveries WHERE {where} AND @id IS NOT NULL", Guid.Empty)
             .ContinueWith(t => (int)t.Result);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {within.TotalSeconds} s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within) => Poll.UntilAsync(condition, within);
 
     /// <summary>A provider whose calls wait until the test lets them accept, counting calls per delivery.</summary>
     private sealed class GatedProvider : IDeliveryProvider

@@ -456,15 +456,7 @@ public sealed class DeliveryWorkerTests(InfrastructureFixture infrastructure) : 
         return attempts;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Eventually;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) => Poll.UntilAsync(condition, Eventually);
 
     private sealed class RunningWorker(List<DeliveryWorker> workers) : IAsyncDisposable
     {

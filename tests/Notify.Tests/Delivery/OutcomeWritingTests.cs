@@ -1,13 +1,9 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Abstractions;
-using Notify.Delivery.Content;
 using Notify.Delivery.Engine;
 using Notify.Delivery.Providers;
-using Notify.Delivery.Retries;
 using Notify.Outbox;
 using Notify.Outbox.Claiming;
 using Notify.Tests.Infrastructure;
-using Npgsql;
 
 namespace Notify.Tests.Delivery;
 
@@ -128,17 +124,7 @@ public sealed class OutcomeWritingTests(InfrastructureFixture infrastructure) : 
     [Fact]
     public async Task An_outcome_the_database_refuses_does_not_hold_back_the_outcomes_written_with_it()
     {
-        await using (var trigger = _database.DataSource.CreateCommand("""
-            CREATE FUNCTION notify.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'poisoned completion' USING ERRCODE = 'P0001';
-            END $$;
-            CREATE TRIGGER refuse_poison BEFORE UPDATE ON notify.deliveries_email FOR EACH ROW
-                WHEN (NEW.recipient = 'poison@example.com' AND NEW.status = 'SENT') EXECUTE FUNCTION notify.refuse_poison();
-            """))
-        {
-            await trigger.ExecuteNonQueryAsync();
-        }
+        await _database.RefuseSentForPoisonAsync();
         var poison = await _database.SeedAsync(ChannelNames.Email, "poison@example.com");
         var others = new List<Guid>();
         for (var i = 0; i < 5; i++)
@@ -175,24 +161,10 @@ public sealed class OutcomeWritingTests(InfrastructureFixture infrastructure) : 
         }
     }
 
-    private async Task<DeliveryWorker> StartWorkerAsync(IDeliveryProvider provider, DeliveryWorkerOptions options)
-    {
-        var worker = new DeliveryWorker(new DeliveryStore(_database.DataSource), _database.DataSource, [provider], new InlineContentResolver(),
-            new RetrySchedule([TimeSpan.FromMilliseconds(100)], Jitter: 0), Microsoft.Extensions.Options.Options.Create(options),
-            TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
-        await worker.StartAsync(CancellationToken.None);
-        return worker;
-    }
+    private Task<DeliveryWorker> StartWorkerAsync(IDeliveryProvider provider, DeliveryWorkerOptions options)
+        => CompletionOutageTests.StartWorkerAsync(_database.DataSource, provider, options);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {within.TotalSeconds} s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within) => Poll.UntilAsync(condition, within);
 
     /// <summary>A provider that accepts at once, except the deliveries <c>hold</c> picks, which wait until <see cref="Release"/>.</summary>
     private sealed class HeldProvider(Func<ClaimedDelivery, bool> hold) : IDeliveryProvider

@@ -87,6 +87,23 @@ public sealed class OutboxDatabase : IAsyncDisposable
 
     public Task<string> StatusAsync(Guid id) => ScalarAsync<string>("SELECT status FROM notify.deliveries WHERE id = @id", id);
 
+    /// <summary>
+    /// Makes the database refuse, for good, any write that marks an e-mail delivery to
+    /// <c>poison@example.com</c> SENT (a trigger raising an error): a completion that cannot be written.
+    /// </summary>
+    public async Task RefuseSentForPoisonAsync()
+    {
+        await using var trigger = DataSource.CreateCommand("""
+            CREATE FUNCTION notify.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'poisoned completion' USING ERRCODE = 'P0001';
+            END $$;
+            CREATE TRIGGER refuse_poison BEFORE UPDATE ON notify.deliveries_email FOR EACH ROW
+                WHEN (NEW.recipient = 'poison@example.com' AND NEW.status = 'SENT') EXECUTE FUNCTION notify.refuse_poison();
+            """);
+        await trigger.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();

@@ -111,13 +111,5 @@ public sealed class GracefulDrainTests(InfrastructureFixture infrastructure) : I
     private async Task<int> CountAsync(string where)
         => (int)await _database.ScalarAsync<long>($"SELECT count(*) FROM notify.deliveries WHERE {where} AND @id IS NOT NULL", Guid.Empty);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Eventually;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) => Poll.UntilAsync(condition, Eventually);
 }

@@ -163,15 +163,7 @@ public sealed class WorkerHeartbeatTests(InfrastructureFixture infrastructure) :
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Eventually;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {Eventually.TotalSeconds:0} s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) => Poll.UntilAsync(condition, Eventually);
 
     /// <summary>Stops in the host's order: the worker drains first, then the heartbeat removes the row.</summary>
     private sealed class RunningChannel(DeliveryWorker worker, WorkerHeartbeat heartbeat, ILoggerFactory loggers) : IAsyncDisposable

@@ -100,15 +100,7 @@ public sealed class TierDeferralTests(InfrastructureFixture infrastructure, Sand
     private async Task<int> CountAsync(string where)
         => (int)await _database.ScalarAsync<long>($"SELECT count(*) FROM notify.deliveries WHERE {where} AND @id IS NOT NULL", Guid.Empty);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) => Poll.UntilAsync(condition, TimeSpan.FromSeconds(30));
 
     private sealed class Running(DeliveryWorker worker) : IAsyncDisposable
     {
