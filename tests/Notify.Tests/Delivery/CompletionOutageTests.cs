@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Notify.Delivery.Content;
 using Notify.Delivery.Engine;
@@ -58,7 +57,7 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
         {
             ids.Add(await _database.SeedAsync(ChannelNames.Email, $"outage{i}@example.com"));
         }
-        var provider = new GatedProvider();
+        var provider = new HeldProvider(hold: _ => true);
         var worker = await StartWorkerAsync(_proxied, provider, new DeliveryWorkerOptions
         {
             Channel = ChannelNames.Email,
@@ -72,10 +71,10 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
         });
         try
         {
-            await WaitUntilAsync(() => Task.FromResult(provider.Started == Deliveries), TimeSpan.FromSeconds(30));
+            await WaitUntilAsync(() => Task.FromResult(provider.Held == Deliveries), TimeSpan.FromSeconds(30));
 
             _proxy.Cut();
-            provider.Accept();
+            provider.Release();
             // Longer than the old give-up (1 + 2 + 3 + 4 s of waits between five tries).
             await Task.Delay(TimeSpan.FromSeconds(14));
             Assert.Equal(Deliveries, await CountAsync("status = 'SENDING'"));
@@ -152,27 +151,4 @@ public sealed class CompletionOutageTests(InfrastructureFixture infrastructure) 
             .ContinueWith(t => (int)t.Result);
 
     private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within) => Poll.UntilAsync(condition, within);
-
-    /// <summary>A provider whose calls wait until the test lets them accept, counting calls per delivery.</summary>
-    private sealed class GatedProvider : IDeliveryProvider
-    {
-        private readonly TaskCompletionSource _accept = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _started;
-
-        public ConcurrentDictionary<Guid, int> Calls { get; } = new();
-
-        public int Started => Volatile.Read(ref _started);
-
-        public string Name => "gated";
-
-        public void Accept() => _accept.TrySetResult();
-
-        public async Task<ProviderResult> SendAsync(ClaimedDelivery delivery, Notify.Grpc.V1.Content content, CancellationToken cancellationToken)
-        {
-            Calls.AddOrUpdate(delivery.Id, 1, (_, n) => n + 1);
-            Interlocked.Increment(ref _started);
-            await _accept.Task.WaitAsync(cancellationToken);
-            return ProviderResult.Sent("gated-" + delivery.Id.ToString("N")[..12], 202);
-        }
-    }
 }
