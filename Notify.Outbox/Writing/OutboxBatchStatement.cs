@@ -6,9 +6,11 @@ namespace Notify.Outbox.Writing;
 
 /// <summary>
 /// The SQL of one group commit: every notification and delivery of the group is inserted
-/// by a single statement over arrays (one round trip however many rows), suppressed
-/// addresses become SKIPPED in the same statement, and the channels' workers are woken
-/// with NOTIFY, which PostgreSQL delivers only if the transaction commits.
+/// by a single statement over arrays, suppressed addresses become SKIPPED in the same
+/// statement, and the channels' workers are woken with NOTIFY, which PostgreSQL delivers only
+/// if the transaction commits. The three statements go as one batch without BEGIN or COMMIT:
+/// PostgreSQL runs a batch (one Sync) as one implicit transaction and commits it at its end,
+/// so a group costs one round trip, commit included.
 /// </summary>
 internal static class OutboxBatchStatement
 {
@@ -65,8 +67,13 @@ internal static class OutboxBatchStatement
         ORDER BY n.id, d.id
         """;
 
+    /// <summary>
+    /// Writes and commits the group on <paramref name="connection"/>, which must have no
+    /// transaction open. A <see cref="PostgresException"/> means nothing was written; any other
+    /// failure leaves the outcome unknown.
+    /// </summary>
     public static async Task<IReadOnlyList<WriteOutcome>> ExecuteAsync(
-        NpgsqlDataSource dataSource, IReadOnlyList<NewNotification> notifications, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IReadOnlyList<NewNotification> notifications, CancellationToken cancellationToken)
     {
         // The first notification per (tenant, key) is written; a repeat of the same key in
         // the same group takes the first one's outcome (replay or conflict).
@@ -96,12 +103,9 @@ internal static class OutboxBatchStatement
             return byTenant != 0 ? byTenant : string.CompareOrdinal(a.IdempotencyKey, b.IdempotencyKey);
         });
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
         var inserted = new HashSet<Guid>(leaders.Count);
         var deliveryState = new Dictionary<Guid, (string Status, string? SkipReason)>();
-        await using (var batch = new NpgsqlBatch(connection, transaction))
+        await using (var batch = new NpgsqlBatch(connection))
         {
             // Row-level security checks every row written against the group's tenants: a
             // notification can only be written for the tenant that was authenticated.
@@ -124,14 +128,21 @@ internal static class OutboxBatchStatement
                     deliveryState[id] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
                 }
             }
+            // The commit happens at the batch's end: only a reader that has read past the last
+            // result has seen it succeed (a failed commit is an error there).
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
 
+        // A key this group lost to an earlier notification: that row was committed before our
+        // insert passed it (ON CONFLICT waits for the other transaction), so reading it after
+        // our commit sees the same row a read inside the transaction would have.
         Dictionary<(Guid, string), ExistingNotification>? existing = null;
         if (inserted.Count < leaders.Count)
         {
-            existing = await ReadExistingAsync(connection, transaction, leaders.Where(n => !inserted.Contains(n.Id)).ToList(), cancellationToken);
+            existing = await ReadExistingAsync(connection, leaders.Where(n => !inserted.Contains(n.Id)).ToList(), cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
 
         var outcomes = new WriteOutcome[notifications.Count];
         for (var i = 0; i < notifications.Count; i++)
@@ -269,13 +280,17 @@ internal static class OutboxBatchStatement
     }
 
     private static async Task<Dictionary<(Guid, string), ExistingNotification>> ReadExistingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<NewNotification> lost, CancellationToken cancellationToken)
+        NpgsqlConnection connection, List<NewNotification> lost, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(ExistingSql, connection, transaction);
+        var command = new NpgsqlBatchCommand(ExistingSql);
         command.Parameters.AddWithValue("tenants", lost.Select(n => n.TenantId).ToArray());
         command.Parameters.AddWithValue("keys", lost.Select(n => n.IdempotencyKey).ToArray());
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { TenantScope.Command(lost.Select(n => n.TenantId)), command },
+        };
         var result = new Dictionary<(Guid, string), ExistingNotification>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var key = (reader.GetGuid(0), reader.GetString(1));

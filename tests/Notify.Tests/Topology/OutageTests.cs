@@ -103,7 +103,11 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
         var outageStart = DateTimeOffset.UtcNow;
         var outageEnd = outageStart + TimeSpan.FromSeconds(60);
         await SetFaultsAsync(new { provider = "twilio", outageUntil = outageEnd });
-        var (_, opened) = await EventuallyAsync(() => DetailAsync("sms"), d => Twilio(d.Body).GetProperty("circuit").GetString() == "open");
+        // Polly reports the state before its on-opened callback has set the break's end, so an
+        // "open" read in between has no probe time yet: wait for both.
+        var (_, opened) = await EventuallyAsync(() => DetailAsync("sms"),
+            d => Twilio(d.Body) is var twilio && twilio.GetProperty("circuit").GetString() == "open"
+                 && twilio.TryGetProperty("probeAt", out var probeAt) && probeAt.ValueKind == JsonValueKind.String);
         var openedAt = new DateTimeOffset(Twilio(opened).GetProperty("probeAt").GetDateTime().ToUniversalTime()) - OutageTopologyFixture.CircuitBreak;
         var failuresToOpen = await AttemptsAsync([.. ids], outageStart, openedAt);
 
