@@ -103,8 +103,8 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
         var outageStart = DateTimeOffset.UtcNow;
         var outageEnd = outageStart + TimeSpan.FromSeconds(60);
         await SetFaultsAsync(new { provider = "twilio", outageUntil = outageEnd });
-        // Polly reports the state before its on-opened callback has set the break's end, so an
-        // "open" read in between has no probe time yet: wait for both.
+        // "open" without a probe time is a circuit whose break is not set yet (Polly reports the
+        // state before its on-opened callback runs) or has already ended: wait for both.
         var (_, opened) = await EventuallyAsync(() => DetailAsync("sms"),
             d => Twilio(d.Body) is var twilio && twilio.GetProperty("circuit").GetString() == "open"
                  && twilio.TryGetProperty("probeAt", out var probeAt) && probeAt.ValueKind == JsonValueKind.String);
