@@ -109,7 +109,7 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
             d => Twilio(d.Body) is var twilio && twilio.GetProperty("circuit").GetString() == "open"
                  && twilio.TryGetProperty("probeAt", out var probeAt) && probeAt.ValueKind == JsonValueKind.String);
         var openedAt = new DateTimeOffset(Twilio(opened).GetProperty("probeAt").GetDateTime().ToUniversalTime()) - OutageTopologyFixture.CircuitBreak;
-        var failuresToOpen = await AttemptsAsync([.. ids], outageStart, openedAt);
+        var beforeOpen = await AttemptListAsync([.. ids], outageStart - TimeSpan.FromSeconds(30), openedAt);
 
         // The detailed view, looked at through the outage: never a closed circuit.
         var samples = new List<string>();
@@ -123,7 +123,19 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
         await load.CancelAsync();
         await steady;
 
-        Assert.InRange(failuresToOpen, 1, OutageTopologyFixture.CircuitFailures);
+        // "Five failures in a row" in the order the calls ended: a success that ended after the
+        // first failure starts the streak again. Calls overlap, so a call that started before
+        // the circuit opened may fail after it did; it was already under way, not burned by
+        // an open circuit, and is not counted against the breaker.
+        var lastSuccess = beforeOpen.Where(a => a.Outcome == "sent" && a.EndedAt < openedAt).Select(a => a.EndedAt).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+        var streak = beforeOpen.Where(a => a.Outcome is "retryable" or "timeout" or "credentials" && a.EndedAt > lastSuccess).ToList();
+        var attemptsSeen = string.Join("\n", beforeOpen.Select(a => $"{a.StartedAt:HH:mm:ss.fff}+{(a.EndedAt - a.StartedAt).TotalMilliseconds:0}ms {a.Outcome}"));
+        // The call that opened it is timed after the circuit opened; its duration is whole
+        // milliseconds, so it may appear to end up to 1 ms sooner.
+        Assert.True(streak.Count(a => a.EndedAt < openedAt) <= OutageTopologyFixture.CircuitFailures,
+            $"The circuit opened at {openedAt:HH:mm:ss.fff}, after more than {OutageTopologyFixture.CircuitFailures} failures in a row:\n{attemptsSeen}");
+        Assert.True(streak.Count >= OutageTopologyFixture.CircuitFailures,
+            $"The circuit opened at {openedAt:HH:mm:ss.fff}, before {OutageTopologyFixture.CircuitFailures} failures in a row:\n{attemptsSeen}");
         Assert.True(Twilio(opened).GetProperty("blocking").GetBoolean());
         Assert.Equal("Degraded", opened.GetProperty("status").GetString());
         Assert.DoesNotContain("closed", samples);
@@ -168,6 +180,27 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
         command.Parameters.AddWithValue("from", from.UtcDateTime);
         command.Parameters.AddWithValue("to", to.UtcDateTime);
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private sealed record AttemptSeen(DateTimeOffset StartedAt, DateTimeOffset EndedAt, string Outcome);
+
+    /// <summary>The provider calls for <paramref name="ids"/> that started in [from, to), in the order they started.</summary>
+    private async Task<List<AttemptSeen>> AttemptListAsync(IReadOnlyCollection<string> ids, DateTimeOffset from, DateTimeOffset to)
+    {
+        await using var database = NpgsqlDataSource.Create(topology.App.GetConnectionString("notifydb"));
+        await using var command = database.CreateCommand(
+            "SELECT started_at, duration_ms, outcome FROM notify.delivery_attempts WHERE delivery_id = ANY(@ids) AND started_at >= @from AND started_at < @to ORDER BY started_at");
+        command.Parameters.AddWithValue("ids", ids.Select(Guid.Parse).ToArray());
+        command.Parameters.AddWithValue("from", from.UtcDateTime);
+        command.Parameters.AddWithValue("to", to.UtcDateTime);
+        var attempts = new List<AttemptSeen>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var started = new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero);
+            attempts.Add(new AttemptSeen(started, started.AddMilliseconds(reader.GetInt32(1)), reader.GetString(2)));
+        }
+        return attempts;
     }
 
     /// <summary>Sends <paramref name="count"/> SMS, a few at a time, each to a number of its own; returns the delivery ids.</summary>
