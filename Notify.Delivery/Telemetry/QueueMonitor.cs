@@ -24,13 +24,22 @@ public sealed partial class QueueMonitor(
     /// <summary>How often the queue is read.</summary>
     public TimeSpan Interval => _options.QueueMetricsInterval;
 
+    /// <summary>
+    /// A reading may take at most this share of the time between readings. Counting a deep
+    /// backlog reads every row of it (millions of PENDING rows are most of the partition, so
+    /// PostgreSQL scans it), and at a fixed 5 s that cost grows with the backlog: a reading
+    /// that takes longer than 1/50 of the interval pushes the next one out to 50 times its
+    /// duration.
+    /// </summary>
+    public const int MaxCostFactor = 50;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var observed = QueueGauges.Observe(() => Latest);
-        using var timer = new PeriodicTimer(_options.QueueMetricsInterval, time);
         var failing = false;
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            var started = time.GetTimestamp();
             try
             {
                 Volatile.Write(ref _latest, await statistics.ReadAsync(_options.Channel, stoppingToken));
@@ -54,20 +63,22 @@ public sealed partial class QueueMonitor(
             {
                 return;
             }
+            try
+            {
+                await Task.Delay(NextWait(_options.QueueMetricsInterval, time.GetElapsedTime(started)), time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
-        while (await WaitAsync(timer, stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    /// <summary>The wait before the next reading: the interval, or longer when a reading is costly.</summary>
+    public static TimeSpan NextWait(TimeSpan interval, TimeSpan lastReading)
     {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        var spaced = lastReading * MaxCostFactor - lastReading;
+        return spaced > interval ? spaced : interval;
     }
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning,

@@ -6,11 +6,11 @@ namespace Notify.Outbox.Writing;
 
 /// <summary>
 /// The SQL of one group commit: every notification and delivery of the group is inserted
-/// by a single statement over arrays, suppressed addresses become SKIPPED in the same
-/// statement, and the channels' workers are woken with NOTIFY, which PostgreSQL delivers only
-/// if the transaction commits. The three statements go as one batch without BEGIN or COMMIT:
+/// by a single statement over arrays, and suppressed addresses become SKIPPED in the same
+/// statement. The two statements (tenant scope, insert) go as one batch without BEGIN or COMMIT:
 /// PostgreSQL runs a batch (one Sync) as one implicit transaction and commits it at its end,
-/// so a group costs one round trip, commit included.
+/// so a group costs one round trip, commit included. The workers are woken after the commit
+/// (<see cref="OutboxWakeUps"/>).
 /// </summary>
 internal static class OutboxBatchStatement
 {
@@ -50,8 +50,6 @@ internal static class OutboxBatchStatement
         UNION ALL
         SELECT id, status, skip_reason FROM d
         """;
-
-    private const string WakeSql = "SELECT pg_notify('notify_' || c, '') FROM unnest(@channels) AS c";
 
     // The earlier notification behind each idempotency key this group lost a race (or a
     // retry) to, with its deliveries in creation order.
@@ -111,9 +109,6 @@ internal static class OutboxBatchStatement
             // notification can only be written for the tenant that was authenticated.
             batch.BatchCommands.Add(TenantScope.Command(leaders.Select(n => n.TenantId)));
             batch.BatchCommands.Add(BuildInsert(leaders));
-            var wake = new NpgsqlBatchCommand(WakeSql);
-            wake.Parameters.AddWithValue("channels", leaders.SelectMany(n => n.Deliveries).Select(d => d.Channel).Distinct().ToArray());
-            batch.BatchCommands.Add(wake);
 
             await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

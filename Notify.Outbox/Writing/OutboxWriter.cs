@@ -14,7 +14,7 @@ namespace Notify.Outbox.Writing;
 /// after its rows are committed. A request is never split across transactions. Each writer
 /// keeps its own connection rather than renting one from the pool per group: a rented
 /// connection costs a reset on its return (seven statements), and the writers use one for
-/// every group anyway.
+/// every group anyway. Workers are woken after commits by <see cref="OutboxWakeUps"/>.
 /// </summary>
 public sealed partial class OutboxWriter : IAsyncDisposable
 {
@@ -23,6 +23,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
     private readonly OutboxWriterOptions _options;
     private readonly Channel<PendingWrite> _queue;
     private readonly Task[] _writers;
+    private readonly OutboxWakeUps _wakeUps;
 
     public OutboxWriter(NpgsqlDataSource dataSource, IOptions<OutboxWriterOptions> options, ILogger<OutboxWriter> logger)
     {
@@ -35,6 +36,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
             SingleWriter = false,
             SingleReader = _options.Writers == 1,
         });
+        _wakeUps = new OutboxWakeUps(dataSource, _options.WakeUpInterval, logger);
         _writers = new Task[_options.Writers];
         for (var i = 0; i < _writers.Length; i++)
         {
@@ -88,6 +90,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
             var outcomes = await OutboxBatchStatement.ExecuteAsync(await connection.OpenAsync(), notifications, CancellationToken.None);
             OutboxWriterMetrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             OutboxWriterMetrics.GroupSize.Record(notifications.Count);
+            WakeWorkers(outcomes);
             Distribute(group, outcomes);
         }
         catch (PostgresException ex) when (!ex.IsTransient && notifications.Count > 1)
@@ -124,6 +127,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
                 try
                 {
                     outcomes[i] = (await OutboxBatchStatement.ExecuteAsync(await connection.OpenAsync(), [pending.Notifications[i]], CancellationToken.None))[0];
+                    WakeWorkers([outcomes[i]]);
                 }
                 catch (PostgresException ex) when (!ex.IsTransient)
                 {
@@ -136,6 +140,24 @@ public sealed partial class OutboxWriter : IAsyncDisposable
         catch (Exception ex)
         {
             pending.Completion.TrySetException(ex);
+        }
+    }
+
+    /// <summary>Wakes the workers of each channel that has new deliveries to send (not replays, not skipped ones).</summary>
+    private void WakeWorkers(IReadOnlyList<WriteOutcome> outcomes)
+    {
+        foreach (var outcome in outcomes)
+        {
+            if (outcome is Accepted { Replayed: false } accepted)
+            {
+                foreach (var delivery in accepted.Deliveries)
+                {
+                    if (delivery.Status == DeliveryStatuses.Pending)
+                    {
+                        _wakeUps.Committed(delivery.Channel);
+                    }
+                }
+            }
         }
     }
 
@@ -167,6 +189,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_writers).WaitAsync(TimeSpan.FromSeconds(30));
+        await _wakeUps.DisposeAsync();
     }
 
     /// <summary>
