@@ -63,8 +63,9 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// How often this process reads its channel's queue (depth by status, oldest due age, dead
     /// letters) for the <c>notify.queue.*</c> gauges and <c>/health/detail</c>: one query over
     /// the partial indexes per interval, whatever the scrape rate. Counting a backlog of
-    /// millions takes a while; the reading then waits 50 times as long as it took, so it never
-    /// takes more than a fiftieth of one database connection's time.
+    /// millions takes a while; when two readings in a row are slow, the next waits 50 times as
+    /// long as the shorter took (at most 12 intervals), so reading takes about a fiftieth of one
+    /// database connection's time.
     /// </summary>
     public TimeSpan QueueMetricsInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -27,16 +27,20 @@ public sealed partial class QueueMonitor(
     /// <summary>
     /// A reading may take at most this share of the time between readings. Counting a deep
     /// backlog reads every row of it (millions of PENDING rows are most of the partition, so
-    /// PostgreSQL scans it), and at a fixed 5 s that cost grows with the backlog: a reading
-    /// that takes longer than 1/50 of the interval pushes the next one out to 50 times its
+    /// PostgreSQL scans it), and at a fixed 5 s that cost grows with the backlog: readings
+    /// that take longer than 1/50 of the interval push the next one out to 50 times their
     /// duration.
     /// </summary>
     public const int MaxCostFactor = 50;
+
+    /// <summary>The longest wait between readings, in intervals (a minute at the default 5 s): the gauges never get older than that.</summary>
+    public const int MaxStretch = 12;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var observed = QueueGauges.Observe(() => Latest);
         var failing = false;
+        var previous = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = time.GetTimestamp();
@@ -63,22 +67,30 @@ public sealed partial class QueueMonitor(
             {
                 return;
             }
+            var took = time.GetElapsedTime(started);
             try
             {
-                await Task.Delay(NextWait(_options.QueueMetricsInterval, time.GetElapsedTime(started)), time, stoppingToken);
+                await Task.Delay(NextWait(_options.QueueMetricsInterval, took, previous), time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
+            previous = took;
         }
     }
 
-    /// <summary>The wait before the next reading: the interval, or longer when a reading is costly.</summary>
-    public static TimeSpan NextWait(TimeSpan interval, TimeSpan lastReading)
+    /// <summary>
+    /// The wait before the next reading: the interval, or longer (up to <see cref="MaxStretch"/>
+    /// intervals) when the last two readings were costly. One slow reading alone (the first after start-up, compiling and connecting;
+    /// a pause) says nothing about the query's cost and stretches nothing.
+    /// </summary>
+    public static TimeSpan NextWait(TimeSpan interval, TimeSpan lastReading, TimeSpan readingBefore)
     {
-        var spaced = lastReading * MaxCostFactor - lastReading;
-        return spaced > interval ? spaced : interval;
+        var cost = lastReading < readingBefore ? lastReading : readingBefore;
+        var spaced = cost * MaxCostFactor - cost;
+        var longest = interval * MaxStretch;
+        return spaced > longest ? longest : spaced > interval ? spaced : interval;
     }
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning,

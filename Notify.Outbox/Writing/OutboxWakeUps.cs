@@ -116,10 +116,11 @@ internal sealed partial class OutboxWakeUps : IAsyncDisposable
                 LogWakingAgain(_logger);
             }
         }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+        catch (Exception ex)
         {
-            // The rows are committed; the workers' poll finds them. Said once per outage: the
-            // writer's own failures say the rest.
+            // The rows are committed; the workers' poll finds them. Whatever failed, the loop
+            // goes on (the connection is opened again next time if it broke). Said once per
+            // outage: the writer's own failures say the rest.
             if (!_failing)
             {
                 _failing = true;
