@@ -8,7 +8,8 @@ namespace Notify.Delivery.Telemetry;
 
 /// <summary>
 /// Reads this process's channel queue every <see cref="DeliveryWorkerOptions.QueueMetricsInterval"/>
-/// (one query, see <see cref="QueueStatistics"/>) and keeps the reading for the
+/// (one query, see <see cref="QueueStatistics"/>; less often while readings are slow, see
+/// <see cref="NextWait"/>) and keeps the reading for the
 /// <see cref="QueueGauges"/> and the detailed health view, so neither scrapes nor health probes
 /// put load on the database. While the database is away the last reading stays, with its time.
 /// </summary>
@@ -82,8 +83,9 @@ public sealed partial class QueueMonitor(
 
     /// <summary>
     /// The wait before the next reading: the interval, or longer (up to <see cref="MaxStretch"/>
-    /// intervals) when the last two readings were costly. One slow reading alone (the first after start-up, compiling and connecting;
-    /// a pause) says nothing about the query's cost and stretches nothing.
+    /// intervals) when the last two readings were costly. One slow reading alone (the first
+    /// after start-up, compiling and connecting; a pause) says nothing about the query's cost
+    /// and stretches nothing.
     /// </summary>
     public static TimeSpan NextWait(TimeSpan interval, TimeSpan lastReading, TimeSpan readingBefore)
     {
