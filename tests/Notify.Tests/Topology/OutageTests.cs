@@ -118,7 +118,7 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
             samples.Add(Twilio((await DetailAsync("sms")).Body).GetProperty("circuit").GetString()!);
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
-        var attemptsWhileOpen = await AttemptsAsync([.. ids], openedAt, outageEnd);
+        var attemptsWhileOpen = (await AttemptListAsync([.. ids], openedAt, outageEnd)).Count;
         await Task.Delay(TimeSpan.FromSeconds(5));
         await load.CancelAsync();
         await steady;
@@ -169,17 +169,6 @@ public sealed class OutageTests(OutageTopologyFixture topology) : IClassFixture<
             statuses[reader.GetString(0)] = reader.GetInt64(1);
         }
         Assert.Equal(new Dictionary<string, long> { ["SENT"] = ids.Count }, statuses);
-    }
-
-    private async Task<long> AttemptsAsync(IReadOnlyCollection<string> ids, DateTimeOffset from, DateTimeOffset to)
-    {
-        await using var database = NpgsqlDataSource.Create(topology.App.GetConnectionString("notifydb"));
-        await using var command = database.CreateCommand(
-            "SELECT count(*) FROM notify.delivery_attempts WHERE delivery_id = ANY(@ids) AND started_at >= @from AND started_at < @to");
-        command.Parameters.AddWithValue("ids", ids.Select(Guid.Parse).ToArray());
-        command.Parameters.AddWithValue("from", from.UtcDateTime);
-        command.Parameters.AddWithValue("to", to.UtcDateTime);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private sealed record AttemptSeen(DateTimeOffset StartedAt, DateTimeOffset EndedAt, string Outcome);
