@@ -43,6 +43,7 @@ public sealed partial class DeliveryWorker(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly string _deliverSpanName = DeliveryTracing.DeliverSpanName(options.Value.Channel);
     private readonly Random _jitter = new();
+    private readonly RateWaitLines _rateLines = new();
     // While the database is away: logged once, and every loop backs off (see StoreOutage).
     private readonly StoreOutage _outage = new(options.Value.PollInterval);
     // Cancelled once shutdown's time is up: ends the retries of outcome writes (see WithStoreRetriesAsync).
@@ -591,13 +592,32 @@ public sealed partial class DeliveryWorker(
         }
         var limit = Limit;
         var key = RateKey(provider, delivery);
+        var decision = await limiter.AcquireAsync(key, limit);
+        if (decision.Allowed)
+        {
+            return null;
+        }
+        // The rate is spent: wait in this process's line for the key, so that only its head
+        // asks the limiter again (see RateWaitLines), for as long as the lease allows.
+        RateWaitLines.Turn? turn;
+        try
+        {
+            turn = await _rateLines.EnterAsync(key, delivery.LockExpiresAt - _options.CallTimeout - time.GetUtcNow().UtcDateTime, _stopping);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            turn = null;
+        }
+        using var heldTurn = turn;
+        if (turn is null)
+        {
+            var at = time.GetUtcNow().UtcDateTime + decision.RetryAfter;
+            return HandBack(delivery, at, "RATE_LIMITED", _stopping.IsCancellationRequested
+                ? "Waiting for the provider's rate limit when the worker stopped."
+                : "Waiting for the provider's rate limit.");
+        }
         while (true)
         {
-            var decision = await limiter.AcquireAsync(key, limit);
-            if (decision.Allowed)
-            {
-                return null;
-            }
             var now = time.GetUtcNow().UtcDateTime;
             if (now + decision.RetryAfter + _options.CallTimeout > delivery.LockExpiresAt || _stopping.IsCancellationRequested)
             {
@@ -615,6 +635,11 @@ public sealed partial class DeliveryWorker(
                 // the process would exit holding the lease: the delivery stuck SENDING until the
                 // reaper, an attempt spent, and a call cut off mid-way possibly sent twice.
                 return HandBack(delivery, now + decision.RetryAfter, "RATE_LIMITED", "Waiting for the provider's rate limit when the worker stopped.");
+            }
+            decision = await limiter.AcquireAsync(key, limit);
+            if (decision.Allowed)
+            {
+                return null;
             }
         }
     }
