@@ -22,7 +22,7 @@ internal sealed partial class OutboxWakeUps : IAsyncDisposable
 {
     private const string Sql = "SELECT pg_notify('notify_' || c, '') FROM unnest(@channels) AS c";
 
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly HeldConnection _connection;
     private readonly TimeSpan _interval;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _signal = new(0, 1);
@@ -30,22 +30,37 @@ internal sealed partial class OutboxWakeUps : IAsyncDisposable
     private readonly Task _loop;
     // One bit per channel of ChannelNames.All waiting for its NOTIFY.
     private int _waiting;
-    private NpgsqlConnection? _connection;
     private bool _failing;
 
     public OutboxWakeUps(NpgsqlDataSource dataSource, TimeSpan interval, ILogger logger)
     {
-        _dataSource = dataSource;
+        _connection = new HeldConnection(dataSource);
         _interval = interval;
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Says that rows for <paramref name="channel"/> were committed: its workers are woken soon.</summary>
-    public void Committed(string channel)
+    /// <summary>
+    /// Says that a group was committed: the workers of each channel it gave new deliveries to
+    /// send (not replays, not skipped ones) are woken soon. One atomic update per group.
+    /// </summary>
+    public void Committed(IReadOnlyList<WriteOutcome> outcomes)
     {
-        var bit = Bit(channel);
-        if ((Interlocked.Or(ref _waiting, bit) & bit) == 0 && _signal.CurrentCount == 0)
+        var bits = 0;
+        foreach (var outcome in outcomes)
+        {
+            if (outcome is Accepted { Replayed: false } accepted)
+            {
+                foreach (var delivery in accepted.Deliveries)
+                {
+                    if (delivery.Status == DeliveryStatuses.Pending)
+                    {
+                        bits |= Bit(delivery.Channel);
+                    }
+                }
+            }
+        }
+        if (bits != 0 && (Interlocked.Or(ref _waiting, bits) & bits) != bits && _signal.CurrentCount == 0)
         {
             try
             {
@@ -98,16 +113,7 @@ internal sealed partial class OutboxWakeUps : IAsyncDisposable
         }
         try
         {
-            if (_connection is not { FullState: System.Data.ConnectionState.Open })
-            {
-                if (_connection is not null)
-                {
-                    await _connection.DisposeAsync();
-                }
-                _connection = null;
-                _connection = await _dataSource.OpenConnectionAsync(CancellationToken.None);
-            }
-            await using var command = new NpgsqlCommand(Sql, _connection);
+            await using var command = new NpgsqlCommand(Sql, await _connection.OpenAsync());
             command.Parameters.AddWithValue("channels", channels.ToArray());
             await command.ExecuteNonQueryAsync(CancellationToken.None);
             if (_failing)
@@ -129,24 +135,24 @@ internal sealed partial class OutboxWakeUps : IAsyncDisposable
         }
     }
 
-    private static int Bit(string channel) => channel switch
+    /// <summary>The channel's bit: its place in <see cref="ChannelNames.All"/>.</summary>
+    private static int Bit(string channel)
     {
-        ChannelNames.Email => 1 << 0,
-        ChannelNames.Sms => 1 << 1,
-        ChannelNames.WhatsApp => 1 << 2,
-        ChannelNames.Webhook => 1 << 3,
-        ChannelNames.Push => 1 << 4,
-        _ => throw new ArgumentException($"Unknown channel '{channel}'.", nameof(channel)),
-    };
+        for (var i = 0; i < ChannelNames.All.Count; i++)
+        {
+            if (string.Equals(ChannelNames.All[i], channel, StringComparison.Ordinal))
+            {
+                return 1 << i;
+            }
+        }
+        throw new ArgumentException($"Unknown channel '{channel}'.", nameof(channel));
+    }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await _loop;
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync();
-        }
+        await _connection.DisposeAsync();
         _stop.Dispose();
         _signal.Dispose();
     }

@@ -1,4 +1,3 @@
-using System.Data;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -90,7 +89,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
             var outcomes = await OutboxBatchStatement.ExecuteAsync(await connection.OpenAsync(), notifications, CancellationToken.None);
             OutboxWriterMetrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             OutboxWriterMetrics.GroupSize.Record(notifications.Count);
-            WakeWorkers(outcomes);
+            _wakeUps.Committed(outcomes);
             Distribute(group, outcomes);
         }
         catch (PostgresException ex) when (!ex.IsTransient && notifications.Count > 1)
@@ -127,7 +126,7 @@ public sealed partial class OutboxWriter : IAsyncDisposable
                 try
                 {
                     outcomes[i] = (await OutboxBatchStatement.ExecuteAsync(await connection.OpenAsync(), [pending.Notifications[i]], CancellationToken.None))[0];
-                    WakeWorkers([outcomes[i]]);
+                    _wakeUps.Committed([outcomes[i]]);
                 }
                 catch (PostgresException ex) when (!ex.IsTransient)
                 {
@@ -140,24 +139,6 @@ public sealed partial class OutboxWriter : IAsyncDisposable
         catch (Exception ex)
         {
             pending.Completion.TrySetException(ex);
-        }
-    }
-
-    /// <summary>Wakes the workers of each channel that has new deliveries to send (not replays, not skipped ones).</summary>
-    private void WakeWorkers(IReadOnlyList<WriteOutcome> outcomes)
-    {
-        foreach (var outcome in outcomes)
-        {
-            if (outcome is Accepted { Replayed: false } accepted)
-            {
-                foreach (var delivery in accepted.Deliveries)
-                {
-                    if (delivery.Status == DeliveryStatuses.Pending)
-                    {
-                        _wakeUps.Committed(delivery.Channel);
-                    }
-                }
-            }
         }
     }
 
@@ -190,39 +171,6 @@ public sealed partial class OutboxWriter : IAsyncDisposable
         _queue.Writer.TryComplete();
         await Task.WhenAll(_writers).WaitAsync(TimeSpan.FromSeconds(30));
         await _wakeUps.DisposeAsync();
-    }
-
-    /// <summary>
-    /// A writer's connection, opened when first needed and opened again after it broke (the
-    /// database restarted, the network failed): a refused statement leaves it usable, because
-    /// each group is its own implicit transaction and ends with the batch.
-    /// </summary>
-    private sealed class HeldConnection(NpgsqlDataSource dataSource) : IAsyncDisposable
-    {
-        private NpgsqlConnection? _connection;
-
-        public async ValueTask<NpgsqlConnection> OpenAsync()
-        {
-            if (_connection is { FullState: ConnectionState.Open })
-            {
-                return _connection;
-            }
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-                _connection = null;
-            }
-            _connection = await dataSource.OpenConnectionAsync();
-            return _connection;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
     }
 
     private sealed class PendingWrite(IReadOnlyList<NewNotification> notifications)
