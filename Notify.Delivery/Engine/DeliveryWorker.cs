@@ -214,7 +214,7 @@ public sealed partial class DeliveryWorker(
                         LogDeliveryFault(logger, _options.Channel, delivery.Id, ex.GetType().Name);
                         var now = time.GetUtcNow().UtcDateTime;
                         var wait = schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, null, _jitter);
-                        completion = new DeliveryCompletion(delivery.Id, delivery.LeaseToken,
+                        completion = new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken,
                             wait is null ? DeliveryStatuses.Dead : DeliveryStatuses.Retrying, now + (wait ?? TimeSpan.Zero), null, null,
                             "INTERNAL_ERROR", ex.GetType().Name,
                             [new AttemptRecord(delivery.AttemptNumber, _options.WorkerId, "notify", now, 0, "retryable", null, "INTERNAL_ERROR", ex.GetType().Name, null)]);
@@ -422,7 +422,7 @@ public sealed partial class DeliveryWorker(
         var now = time.GetUtcNow().UtcDateTime;
         if (delivery.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
-            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Expired, null, null, null,
+            return new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken, DeliveryStatuses.Expired, null, null, null,
                 "EXPIRED", "expires_at passed before the delivery could be sent.", []);
         }
         if (delivery.LockExpiresAt - now < _options.CallTimeout)
@@ -443,7 +443,7 @@ public sealed partial class DeliveryWorker(
         {
             // Nothing any provider could send (a template that no longer renders, no content
             // for this channel): dead-letter it with the reason, no provider call made.
-            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, null, null,
+            return new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken, DeliveryStatuses.Dead, null, null, null,
                 resolved.ErrorCode, resolved.ErrorMessage, []);
         }
 
@@ -537,7 +537,7 @@ public sealed partial class DeliveryWorker(
                 var due = circuitReopens.Value > now ? circuitReopens.Value : now;
                 return HandBack(delivery, due, "CIRCUIT_OPEN", $"The circuit of every {_options.Channel} provider for this delivery is open.");
             }
-            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, null, null,
+            return new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken, DeliveryStatuses.Dead, null, null, null,
                 "NO_PROVIDER", $"No {_options.Channel} provider serves this recipient.", []);
         }
         return Complete(delivery, lastProvider, last, attempts!);
@@ -572,7 +572,7 @@ public sealed partial class DeliveryWorker(
 
     /// <summary>Gives a delivery back without a provider call: no attempt is used.</summary>
     private static DeliveryCompletion HandBack(ClaimedDelivery delivery, DateTime dueAt, string code, string message)
-        => new(delivery.Id, delivery.LeaseToken,
+        => new(delivery.Id, delivery.TenantId, delivery.LeaseToken,
             delivery.AttemptCount == 0 ? DeliveryStatuses.Pending : DeliveryStatuses.Retrying,
             dueAt, null, null, code, message, []);
 
@@ -690,7 +690,7 @@ public sealed partial class DeliveryWorker(
         {
             // Webhook endpoints and push services answer for the delivery itself: no receipt follows.
             var status = _options.SuccessIsDelivered ? DeliveryStatuses.Delivered : DeliveryStatuses.Sent;
-            return new DeliveryCompletion(delivery.Id, delivery.LeaseToken, status, null, provider.Name,
+            return new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken, status, null, provider.Name,
                 result.ProviderMessageId, null, null, attempts);
         }
         var startedAt = attempts[0].StartedAt;
@@ -698,9 +698,9 @@ public sealed partial class DeliveryWorker(
             ? null
             : schedule.DelayAfter(delivery.AttemptNumber, delivery.MaxAttempts, result.RetryAfter, _jitter);
         return delay is { } wait
-            ? new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Retrying, startedAt + wait, provider.Name,
+            ? new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken, DeliveryStatuses.Retrying, startedAt + wait, provider.Name,
                 null, result.ErrorCode, result.ErrorMessage, attempts) { SuppressReason = result.SuppressReason }
-            : new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryStatuses.Dead, null, provider.Name,
+            : new DeliveryCompletion(delivery.Id, delivery.TenantId, delivery.LeaseToken, DeliveryStatuses.Dead, null, provider.Name,
                 null, result.ErrorCode, result.ErrorMessage, attempts) { SuppressReason = result.SuppressReason };
     }
 

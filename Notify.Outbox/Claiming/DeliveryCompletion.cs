@@ -2,12 +2,14 @@ namespace Notify.Outbox.Claiming;
 
 /// <summary>
 /// What became of one claimed delivery, written back by <see cref="DeliveryStore.CompleteAsync"/>.
-/// <paramref name="Status"/> is the new status (SENT, RETRYING, DEAD, EXPIRED, CANCELLED);
+/// <paramref name="TenantId"/> is the delivery's tenant as claimed (its attempts are written
+/// under it). <paramref name="Status"/> is the new status (SENT, RETRYING, DEAD, EXPIRED, CANCELLED);
 /// <paramref name="Attempts"/> are the provider calls this claim made: none (expired, handed
 /// back), one, or one per provider when a transient failure failed over to the next.
 /// </summary>
 public sealed record DeliveryCompletion(
     Guid Id,
+    Guid TenantId,
     long LeaseToken,
     string Status,
     DateTime? NextAttemptAt,

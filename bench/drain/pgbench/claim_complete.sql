@@ -22,7 +22,7 @@ WITH claimable AS (
               d.max_attempts, d.lease_token, d.lock_expires_at, d.expires_at, d.template_version,
               n.template_id, n.locale, n.params, n.content, n.traceparent
 )
-SELECT array_agg(id)::text AS ids, array_agg(lease_token)::text AS tokens, count(*) AS claimed FROM claimed
+SELECT array_agg(id)::text AS ids, array_agg(tenant_id)::text AS tenants, array_agg(lease_token)::text AS tokens, count(*) AS claimed FROM claimed
 \gset
 WITH u AS (
     SELECT u.id, u.lease_token, 'SENT'::text AS status, true AS attempted, NULL::timestamptz AS next_attempt_at,
@@ -46,11 +46,9 @@ WITH u AS (
     INSERT INTO notify.delivery_attempts
         (delivery_id, lease_token, attempt_number, tenant_id, channel, worker_id, provider, started_at,
          duration_ms, outcome, http_status, error_code, error_message, provider_message_id, response_excerpt)
-    SELECT a.delivery_id, a.lease_token, 1, d.tenant_id, d.channel, 'pgbench', 'noop', now(), 0, 'sent',
+    SELECT a.delivery_id, a.lease_token, 1, a.tenant_id, 'email', 'pgbench', 'noop', now(), 0, 'sent',
            NULL, NULL, NULL, 'noop', NULL
-    FROM unnest(:ids::uuid[], :tokens::bigint[]) AS a(delivery_id, lease_token)
-    JOIN notify.deliveries d ON d.channel = 'email' AND d.id = ANY (:ids::uuid[]) AND d.id = a.delivery_id
-    ON CONFLICT (delivery_id, lease_token, provider) DO NOTHING
+    FROM unnest(:ids::uuid[], :tokens::bigint[], :tenants::uuid[]) AS a(delivery_id, lease_token, tenant_id)
 ), suppressed AS (
     INSERT INTO notify.suppressions (tenant_id, channel, address, reason, source)
     SELECT d.tenant_id, d.channel, d.recipient, s.reason, 'provider'

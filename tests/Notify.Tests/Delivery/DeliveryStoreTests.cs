@@ -85,6 +85,26 @@ public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : I
     }
 
     [Fact]
+    public async Task A_completion_written_again_keeps_one_attempt_and_the_first_outcome()
+    {
+        // The engine writes a group again when the database took it but the answer was lost.
+        var first = await SeedAsync(ChannelNames.Email);
+        var second = await SeedAsync(ChannelNames.Email);
+        var claimed = await _store.ClaimAsync(ChannelNames.Email, "worker-a", 2, Lease, default);
+        var one = claimed.Single(c => c.Id == first);
+        var two = claimed.Single(c => c.Id == second);
+        Assert.Equal([first], await _store.CompleteAsync(ChannelNames.Email, [Sent(one, "worker-a", "msg-1")], default));
+
+        var again = await _store.CompleteAsync(ChannelNames.Email, [Sent(one, "worker-a", "msg-again"), Sent(two, "worker-a", "msg-2")], default);
+
+        Assert.Equal([second], again);
+        Assert.Equal("msg-1", await ScalarAsync<string>("SELECT provider_message_id FROM notify.deliveries WHERE id = @id", first));
+        Assert.Equal("SENT", await StatusAsync(second));
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM notify.delivery_attempts WHERE delivery_id = @id", first));
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM notify.delivery_attempts WHERE delivery_id = @id", second));
+        Assert.Equal(one.TenantId, await ScalarAsync<Guid>("SELECT tenant_id FROM notify.delivery_attempts WHERE delivery_id = @id", second));
+    }
+    [Fact]
     public async Task Reaper_returns_expired_leases_as_retrying_with_lock_expired()
     {
         var id = await SeedAsync(ChannelNames.Sms);
@@ -144,7 +164,7 @@ public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : I
         var claimed = (await _store.ClaimAsync(ChannelNames.Email, "worker-a", 1, Lease, default)).Single();
         var next = DateTime.UtcNow.AddMinutes(5);
 
-        await _store.CompleteAsync(ChannelNames.Email, [new DeliveryCompletion(id, claimed.LeaseToken, "RETRYING", next, "sendgrid", null, "429", "Too many requests",
+        await _store.CompleteAsync(ChannelNames.Email, [new DeliveryCompletion(id, claimed.TenantId, claimed.LeaseToken, "RETRYING", next, "sendgrid", null, "429", "Too many requests",
             [new AttemptRecord(claimed.AttemptNumber, "worker-a", "sendgrid", DateTime.UtcNow, 12, "retryable", 429, "429", "Too many requests", null)])], default);
 
         Assert.Equal("RETRYING", await StatusAsync(id));
@@ -153,7 +173,7 @@ public sealed class DeliveryStoreTests(InfrastructureFixture infrastructure) : I
     }
 
     private static DeliveryCompletion Sent(ClaimedDelivery claimed, string worker, string providerMessageId)
-        => new(claimed.Id, claimed.LeaseToken, "SENT", null, "sendgrid", providerMessageId, null, null,
+        => new(claimed.Id, claimed.TenantId, claimed.LeaseToken, "SENT", null, "sendgrid", providerMessageId, null, null,
             [new AttemptRecord(claimed.AttemptNumber, worker, "sendgrid", DateTime.UtcNow, 5, "sent", 202, null, null, providerMessageId)]);
 
     private Task<Guid> SeedAsync(string channel, short priority = 0, DateTime? sendAt = null)

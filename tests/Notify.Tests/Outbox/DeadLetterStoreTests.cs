@@ -263,7 +263,7 @@ public sealed class DeadLetterStoreTests(InfrastructureFixture infrastructure) :
     }
 
     private static DeliveryCompletion Failed(ClaimedDelivery claimed, string status, string errorCode, DateTime? next)
-        => new(claimed.Id, claimed.LeaseToken, status, next, "provider", null, errorCode, "provider said no",
+        => new(claimed.Id, claimed.TenantId, claimed.LeaseToken, status, next, "provider", null, errorCode, "provider said no",
             [new AttemptRecord(claimed.AttemptNumber, "worker-x", "provider", DateTime.UtcNow, 5, "permanent", 400, errorCode, "provider said no", null)]);
 
     private Task<string> Status(Guid id) => _database.StatusAsync(id);
