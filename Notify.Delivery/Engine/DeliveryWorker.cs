@@ -62,6 +62,7 @@ public sealed partial class DeliveryWorker(
 
     private readonly int _claimSize = ClaimSize(options.Value);
     private readonly int _maxClaimSize = MaxClaimSize(options.Value);
+    private readonly int _batchesInFlight = BatchesInFlight(options.Value);
 
     /// <summary>How many deliveries one claim takes: <see cref="DeliveryWorkerOptions.BatchSize"/>, or fewer under a slow rate.</summary>
     public static int ClaimSize(DeliveryWorkerOptions options) => options.RatePerSecond > 0
@@ -72,6 +73,17 @@ public sealed partial class DeliveryWorker(
     public static int MaxClaimSize(DeliveryWorkerOptions options) => options.RatePerSecond > 0
         ? ClaimSize(options)
         : options.BatchSize * options.MaxClaimBatches;
+
+    /// <summary>
+    /// Claims open at once (<see cref="DeliveryWorkerOptions.BatchesInFlight"/>); at most two under
+    /// a rate, where each claim already holds what the rate sends in 5 s and more would only hold
+    /// leases on deliveries that wait.
+    /// </summary>
+    public static int BatchesInFlight(DeliveryWorkerOptions options) => options.RatePerSecond > 0
+        ? Math.Min(options.BatchesInFlight, RateBatchesInFlight)
+        : options.BatchesInFlight;
+
+    private const int RateBatchesInFlight = 2;
 
     /// <summary>The next claim's size: doubled (up to the most) after a claim that came back full, one batch after one that did not.</summary>
     public static int NextClaimSize(int current, int claimed, int first, int most)
@@ -117,7 +129,7 @@ public sealed partial class DeliveryWorker(
         using var slots = new SemaphoreSlim(_options.MaxConcurrency);
         // Batches claimed whose outcomes are not written yet, oldest first. The next claim
         // goes out as soon as a batch has been handed to the senders, so claiming, sending
-        // and completing overlap instead of taking turns; at most BatchesInFlight are open.
+        // and completing overlap instead of taking turns; at most _batchesInFlight are open.
         var open = new Queue<Task>();
         var writing = WriteOutcomesAsync();
         var claimSize = _claimSize;
@@ -125,7 +137,7 @@ public sealed partial class DeliveryWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                while (open.Count > 0 && (open.Count >= _options.BatchesInFlight || open.Peek().IsCompleted))
+                while (open.Count > 0 && (open.Count >= _batchesInFlight || open.Peek().IsCompleted))
                 {
                     await open.Dequeue();
                 }

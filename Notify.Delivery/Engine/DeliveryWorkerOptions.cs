@@ -33,12 +33,15 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     public int MaxConcurrency { get; set; } = 32;
 
     /// <summary>
-    /// Claims not yet completed at once. With 2 the next claim is in flight while the previous
-    /// claim's last sends and its completion statements run, so the database and the senders
-    /// work at the same time; 1 claims only after the previous claim is written.
+    /// Claims not yet completed at once. With more than one the next claim is in flight while
+    /// earlier claims' last sends and their completion statements run, so the database and the
+    /// senders work at the same time; 1 claims only after the previous claim is written. The
+    /// default 4 kept both cores of the benchmark machine busier than 2 (1.6 instead of 1.45
+    /// cores' worth of work while draining a backlog, about a fifth more deliveries a second).
+    /// At most 2 under a <see cref="RatePerSecond"/>.
     /// </summary>
     [Range(1, 16)]
-    public int BatchesInFlight { get; set; } = 2;
+    public int BatchesInFlight { get; set; } = 4;
 
     /// <summary>
     /// True for channels whose provider's success answer is the last word on the message:
