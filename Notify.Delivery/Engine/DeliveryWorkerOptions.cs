@@ -27,7 +27,7 @@ public sealed class DeliveryWorkerOptions : IValidatableObject
     /// 1 turns growth off. Not applied under a provider rate.
     /// </summary>
     [Range(1, 20)]
-    public int MaxClaimBatches { get; set; } = 4;
+    public int MaxClaimBatches { get; set; } = 8;
 
     [Range(1, 1_000)]
     public int MaxConcurrency { get; set; } = 32;

@@ -33,12 +33,19 @@ public sealed class DrainProbe : IDisposable
         }
     }
 
+    // Under a lock: two threads reporting at once could otherwise print their counts in the
+    // wrong order, and the orchestrator (which keeps the last line) would wait for ever for
+    // the count it had already been told.
     private void Report()
     {
-        var handled = Interlocked.Read(ref _handled);
-        if (handled > Interlocked.Exchange(ref _reported, handled))
+        lock (_timer)
         {
-            Console.Out.WriteLine("handled " + handled.ToString(CultureInfo.InvariantCulture));
+            var handled = Interlocked.Read(ref _handled);
+            if (handled > _reported)
+            {
+                _reported = handled;
+                Console.Out.WriteLine("handled " + handled.ToString(CultureInfo.InvariantCulture));
+            }
         }
     }
 

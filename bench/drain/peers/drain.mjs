@@ -177,7 +177,7 @@ function startWorker(index) {
       ...(env.DRAIN_NOTIFY_ARGS ? env.DRAIN_NOTIFY_ARGS.split(' ') : [])]]
     : [process.execPath, [path.join(here, `${system}-worker.mjs`)]];
   const child = spawn(command, commandArgs, { env: { ...workerEnv, DOTNET_ENVIRONMENT: 'Production' }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const worker = { child, ready: false, first: null, handled: 0, exited: false };
+  const worker = { child, ready: false, first: null, handled: 0, exited: false, stopping: false };
   let buffer = '';
   child.stdout.on('data', (chunk) => {
     buffer += chunk;
@@ -189,13 +189,16 @@ function startWorker(index) {
       if (word === 'ready') worker.ready = true;
       else if (word === 'first') worker.first = Number(value);
       else if (word === 'handled') {
-        worker.handled = Number(value);
+        worker.handled = Math.max(worker.handled, Number(value));
         onHandled();
       }
       else if (line) process.stderr.write(`  worker ${index}: ${line}\n`);
     }
   });
-  child.on('exit', () => { worker.exited = true; });
+  child.on('exit', (code, signal) => {
+    worker.exited = true;
+    if (!worker.stopping) process.stderr.write(`  worker ${index}: exited (${signal ? `signal ${signal}` : `code ${code}`})\n`);
+  });
   return worker;
 }
 
@@ -209,6 +212,7 @@ async function waitFor(condition, what, timeoutMs, workers) {
 }
 
 async function stopWorkers(workers) {
+  for (const w of workers) w.stopping = true;
   for (const w of workers) if (!w.exited) w.child.kill('SIGTERM');
   const deadline = Date.now() + 15000;
   while (workers.some((w) => !w.exited) && Date.now() < deadline) await sleep(50);

@@ -113,7 +113,15 @@ public sealed class OutcomeWritingTests(InfrastructureFixture infrastructure) : 
     {
         var options = new DeliveryWorkerOptions { Channel = ChannelNames.Sms, BatchSize = 100, MaxClaimBatches = 4, RatePerSecond = 1 };
         Assert.Equal(DeliveryWorker.ClaimSize(options), DeliveryWorker.MaxClaimSize(options));
-        Assert.Equal(400, DeliveryWorker.MaxClaimSize(new DeliveryWorkerOptions { Channel = ChannelNames.Email }));
+        Assert.Equal(800, DeliveryWorker.MaxClaimSize(new DeliveryWorkerOptions { Channel = ChannelNames.Email }));
+    }
+
+    [Fact]
+    public void A_provider_rate_keeps_at_most_two_claims_open()
+    {
+        Assert.Equal(4, DeliveryWorker.BatchesInFlight(new DeliveryWorkerOptions { Channel = ChannelNames.Email }));
+        Assert.Equal(2, DeliveryWorker.BatchesInFlight(new DeliveryWorkerOptions { Channel = ChannelNames.Sms, RatePerSecond = 1 }));
+        Assert.Equal(1, DeliveryWorker.BatchesInFlight(new DeliveryWorkerOptions { Channel = ChannelNames.Sms, RatePerSecond = 1, BatchesInFlight = 1 }));
     }
 
     /// <summary>
