@@ -7,7 +7,8 @@ namespace Notify.Outbox.Writing;
 /// <summary>
 /// The SQL of one group commit: every notification and delivery of the group is inserted
 /// by a single statement over arrays, and suppressed addresses become SKIPPED in the same
-/// statement. The two statements (tenant scope, insert) go as one batch without BEGIN or COMMIT:
+/// statement. The statement first assumes every idempotency key is new; a group with a key
+/// already taken is written again by one that settles each key (see FreshInsertSql). The two statements (tenant scope, insert) go as one batch without BEGIN or COMMIT:
 /// PostgreSQL runs a batch (one Sync) as one implicit transaction and commits it at its end,
 /// so a group costs one round trip, commit included. The workers are woken after the commit
 /// (<see cref="OutboxWakeUps"/>).
@@ -50,6 +51,45 @@ internal static class OutboxBatchStatement
         UNION ALL
         SELECT id, status, skip_reason FROM d
         """;
+
+    // The statement tried first: it assumes every key is new, as it nearly always is, and so
+    // needs neither the conflict check of each notification nor the join that hands the
+    // inserted notifications to the deliveries (each delivery carries its notification's
+    // priority and times). A key that exists already fails it whole with a unique violation on
+    // notifications_idempotency_key, and the group is written again with InsertSql, which
+    // settles replays and conflicts. Only skipped deliveries come back: the rest are PENDING.
+    private const string FreshInsertSql = """
+        WITH n AS (
+            INSERT INTO notify.notifications
+                (id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+                 priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
+            SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+                   priority, send_at, expires_at, correlation_id, metadata::jsonb, external_id, traceparent
+            FROM unnest(@n_id, @n_tenant, @n_key, @n_hash, @n_template, @n_locale, @n_params, @n_content,
+                        @n_priority, @n_send_at, @n_expires_at, @n_correlation, @n_metadata, @n_external, @n_traceparent)
+                 AS t(id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+                      priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
+        ), d AS (
+            INSERT INTO notify.deliveries
+                (id, notification_id, tenant_id, channel, recipient, platform, status, skip_reason,
+                 priority, template_version, template_locale, max_attempts, next_attempt_at, expires_at)
+            SELECT t.id, t.notification_id, t.tenant_id, t.channel, t.recipient, t.platform,
+                   CASE WHEN s.reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
+                   'suppressed:' || s.reason,
+                   t.priority, t.template_version, t.template_locale, t.max_attempts, coalesce(t.send_at, now()), t.expires_at
+            FROM unnest(@d_id, @d_notification, @d_tenant, @d_channel, @d_recipient, @d_platform,
+                        @d_template_version, @d_template_locale, @d_max_attempts, @d_priority, @d_send_at, @d_expires_at)
+                 AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, template_locale,
+                      max_attempts, priority, send_at, expires_at)
+            LEFT JOIN notify.suppressions s
+                   ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
+                  AND (s.reason <> 'marketing_opt_out' OR t.priority = 1)
+            RETURNING id, status, skip_reason
+        )
+        SELECT id, status, skip_reason FROM d WHERE status <> 'PENDING'
+        """;
+
+    private const string IdempotencyKeyConstraint = "notifications_idempotency_key";
 
     // The earlier notification behind each idempotency key this group lost a race (or a
     // retry) to, with its deliveries in creation order.
@@ -103,31 +143,21 @@ internal static class OutboxBatchStatement
 
         var inserted = new HashSet<Guid>(leaders.Count);
         var deliveryState = new Dictionary<Guid, (string Status, string? SkipReason)>();
-        await using (var batch = new NpgsqlBatch(connection))
+        try
         {
-            // Row-level security checks every row written against the group's tenants: a
-            // notification can only be written for the tenant that was authenticated.
-            batch.BatchCommands.Add(TenantScope.Command(leaders.Select(n => n.TenantId)));
-            batch.BatchCommands.Add(BuildInsert(leaders));
-
-            await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await WriteAsync(connection, leaders, fresh: true, inserted, deliveryState, cancellationToken);
+            foreach (var leader in leaders)
             {
-                var id = reader.GetGuid(0);
-                if (reader.IsDBNull(1))
-                {
-                    inserted.Add(id);
-                }
-                else
-                {
-                    deliveryState[id] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-                }
+                inserted.Add(leader.Id);
             }
-            // The commit happens at the batch's end: only a reader that has read past the last
-            // result has seen it succeed (a failed commit is an error there).
-            while (await reader.NextResultAsync(cancellationToken))
-            {
-            }
+        }
+        catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: IdempotencyKeyConstraint })
+        {
+            // A key of this group is taken (a retry, or a race with another group): nothing was
+            // written; write the group again, settling each key against the row that has it.
+            inserted.Clear();
+            deliveryState.Clear();
+            await WriteAsync(connection, leaders, fresh: false, inserted, deliveryState, cancellationToken);
         }
 
         // A key this group lost to an earlier notification: that row was committed before our
@@ -169,6 +199,41 @@ internal static class OutboxBatchStatement
         return outcomes;
     }
 
+    /// <summary>
+    /// One round trip: the tenant scope and the insert as one batch, committed at its end.
+    /// Notifications inserted go into <paramref name="inserted"/> (the conflict-checking
+    /// statement reports them; the fresh one inserts all or nothing), deliveries not PENDING into
+    /// <paramref name="deliveryState"/>.
+    /// </summary>
+    private static async Task WriteAsync(NpgsqlConnection connection, List<NewNotification> leaders, bool fresh,
+        HashSet<Guid> inserted, Dictionary<Guid, (string Status, string? SkipReason)> deliveryState, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        // Row-level security checks every row written against the group's tenants: a
+        // notification can only be written for the tenant that was authenticated.
+        batch.BatchCommands.Add(TenantScope.Command(leaders.Select(n => n.TenantId)));
+        batch.BatchCommands.Add(BuildInsert(leaders, fresh));
+
+        await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            if (reader.IsDBNull(1))
+            {
+                inserted.Add(id);
+            }
+            else
+            {
+                deliveryState[id] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+            }
+        }
+        // The commit happens at the batch's end: only a reader that has read past the last
+        // result has seen it succeed (a failed commit is an error there).
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+        }
+    }
+
     private static List<WrittenDelivery> Written(NewNotification notification, Dictionary<Guid, (string Status, string? SkipReason)> state)
     {
         var written = new List<WrittenDelivery>(notification.Deliveries.Count);
@@ -180,7 +245,7 @@ internal static class OutboxBatchStatement
         return written;
     }
 
-    private static NpgsqlBatchCommand BuildInsert(List<NewNotification> notifications)
+    private static NpgsqlBatchCommand BuildInsert(List<NewNotification> notifications, bool fresh)
     {
         var count = notifications.Count;
         var deliveryCount = notifications.Sum(n => n.Deliveries.Count);
@@ -210,6 +275,9 @@ internal static class OutboxBatchStatement
         var dTemplateVersion = new int?[deliveryCount];
         var dTemplateLocale = new string?[deliveryCount];
         var dMaxAttempts = new int[deliveryCount];
+        var dPriority = fresh ? new short[deliveryCount] : null;
+        var dSendAt = fresh ? new DateTime?[deliveryCount] : null;
+        var dExpiresAt = fresh ? new DateTime?[deliveryCount] : null;
 
         var j = 0;
         for (var i = 0; i < count; i++)
@@ -241,11 +309,17 @@ internal static class OutboxBatchStatement
                 dTemplateVersion[j] = d.TemplateVersion;
                 dTemplateLocale[j] = d.TemplateLocale;
                 dMaxAttempts[j] = d.MaxAttempts;
+                if (fresh)
+                {
+                    dPriority![j] = n.Priority;
+                    dSendAt![j] = n.SendAt;
+                    dExpiresAt![j] = n.ExpiresAt;
+                }
                 j++;
             }
         }
 
-        var command = new NpgsqlBatchCommand(InsertSql);
+        var command = new NpgsqlBatchCommand(fresh ? FreshInsertSql : InsertSql);
         var p = command.Parameters;
         p.AddWithValue("n_id", nId);
         p.AddWithValue("n_tenant", nTenant);
@@ -271,6 +345,12 @@ internal static class OutboxBatchStatement
         p.AddWithValue("d_template_version", NpgsqlDbType.Array | NpgsqlDbType.Integer, dTemplateVersion);
         p.AddWithValue("d_template_locale", NpgsqlDbType.Array | NpgsqlDbType.Text, dTemplateLocale);
         p.AddWithValue("d_max_attempts", dMaxAttempts);
+        if (fresh)
+        {
+            p.AddWithValue("d_priority", dPriority!);
+            p.AddWithValue("d_send_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, dSendAt!);
+            p.AddWithValue("d_expires_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, dExpiresAt!);
+        }
         return command;
     }
 

@@ -45,6 +45,30 @@ public sealed class BatchTests(IngressFixture ingress) : IClassFixture<IngressFi
         Assert.Equal(1, await ingress.CountAsync("SELECT count(*) FROM notify.notifications WHERE tenant_id = @tenant", tenant.Id));
     }
 
+    [Fact]
+    public async Task Keys_sent_before_are_settled_in_a_batch_that_also_writes_new_ones()
+    {
+        var tenant = await ingress.CreateTenantAsync();
+        var earlier = await tenant.SendAsync(Requests.Email("earlier"));
+        await tenant.SendAsync(Requests.Email("taken"));
+        var batch = new SendBatchRequest();
+        batch.Notifications.Add(Requests.Email("new-1"));
+        batch.Notifications.Add(Requests.Email("earlier"));
+        batch.Notifications.Add(Requests.Email("taken", email: "other@example.com"));
+        batch.Notifications.Add(Requests.AllChannels("new-2"));
+
+        var response = await tenant.SendBatchAsync(batch);
+
+        Assert.False(response.Results[0].Accepted.Replayed);
+        Assert.True(response.Results[1].Accepted.Replayed);
+        Assert.Equal(earlier.NotificationId, response.Results[1].Accepted.NotificationId);
+        Assert.Equal((int)StatusCode.AlreadyExists, response.Results[2].Error.Code);
+        Assert.False(response.Results[3].Accepted.Replayed);
+        Assert.Equal(4, await ingress.CountAsync("SELECT count(*) FROM notify.notifications WHERE tenant_id = @tenant", tenant.Id));
+        // One each for the two earlier calls, then one for new-1 and five for new-2 (every channel).
+        Assert.Equal(8, await ingress.CountAsync("SELECT count(*) FROM notify.deliveries WHERE tenant_id = @tenant AND status = 'PENDING'", tenant.Id));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1001)]
