@@ -15,78 +15,69 @@ namespace Notify.Outbox.Writing;
 /// </summary>
 internal static class OutboxBatchStatement
 {
-    private const string InsertSql = """
+    // Both statements insert the notifications alike, from the same arrays.
+    private const string InsertNotifications = """
+        INSERT INTO notify.notifications
+            (id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+             priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
+        SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+               priority, send_at, expires_at, correlation_id, metadata::jsonb, external_id, traceparent
+        FROM unnest(@n_id, @n_tenant, @n_key, @n_hash, @n_template, @n_locale, @n_params, @n_content,
+                    @n_priority, @n_send_at, @n_expires_at, @n_correlation, @n_metadata, @n_external, @n_traceparent)
+             AS t(id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
+                  priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
+        """;
+
+    // Both statements insert the deliveries alike; each carries its notification's priority and
+    // times, so the deliveries need no join with the inserted notifications to be written.
+    private const string InsertDeliveries = """
+        INSERT INTO notify.deliveries
+            (id, notification_id, tenant_id, channel, recipient, platform, status, skip_reason,
+             priority, template_version, template_locale, max_attempts, next_attempt_at, expires_at)
+        SELECT t.id, t.notification_id, t.tenant_id, t.channel, t.recipient, t.platform,
+               CASE WHEN s.reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
+               'suppressed:' || s.reason,
+               t.priority, t.template_version, t.template_locale, t.max_attempts, coalesce(t.send_at, now()), t.expires_at
+        FROM unnest(@d_id, @d_notification, @d_tenant, @d_channel, @d_recipient, @d_platform,
+                    @d_template_version, @d_template_locale, @d_max_attempts, @d_priority, @d_send_at, @d_expires_at)
+             AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, template_locale,
+                  max_attempts, priority, send_at, expires_at)
+        -- A marketing opt-out (WhatsApp 131050) stops bulk sends only: the user still gets
+        -- transactional messages (codes, order updates), which Meta keeps delivering.
+        LEFT JOIN notify.suppressions s
+               ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
+              AND (s.reason <> 'marketing_opt_out' OR t.priority = 1)
+        """;
+
+    // The statement tried first: it assumes every key is new, as it nearly always is, and so
+    // needs no conflict check of each notification. A key that exists already fails it whole
+    // with a unique violation on notifications_idempotency_key, and the group is written again
+    // with InsertSql, which settles replays and conflicts. Only skipped deliveries come back:
+    // the rest are PENDING.
+    private const string FreshInsertSql = $$"""
         WITH n AS (
-            INSERT INTO notify.notifications
-                (id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
-                 priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
-            SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
-                   priority, send_at, expires_at, correlation_id, metadata::jsonb, external_id, traceparent
-            FROM unnest(@n_id, @n_tenant, @n_key, @n_hash, @n_template, @n_locale, @n_params, @n_content,
-                        @n_priority, @n_send_at, @n_expires_at, @n_correlation, @n_metadata, @n_external, @n_traceparent)
-                 AS t(id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
-                      priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
-            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-            RETURNING id, priority, send_at, expires_at
+            {{InsertNotifications}}
         ), d AS (
-            INSERT INTO notify.deliveries
-                (id, notification_id, tenant_id, channel, recipient, platform, status, skip_reason,
-                 priority, template_version, template_locale, max_attempts, next_attempt_at, expires_at)
-            SELECT t.id, t.notification_id, t.tenant_id, t.channel, t.recipient, t.platform,
-                   CASE WHEN s.reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
-                   'suppressed:' || s.reason,
-                   n.priority, t.template_version, t.template_locale, t.max_attempts, coalesce(n.send_at, now()), n.expires_at
-            FROM unnest(@d_id, @d_notification, @d_tenant, @d_channel, @d_recipient, @d_platform,
-                        @d_template_version, @d_template_locale, @d_max_attempts)
-                 AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, template_locale, max_attempts)
-            JOIN n ON n.id = t.notification_id
-            -- A marketing opt-out (WhatsApp 131050) stops bulk sends only: the user still gets
-            -- transactional messages (codes, order updates), which Meta keeps delivering.
-            LEFT JOIN notify.suppressions s
-                   ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
-                  AND (s.reason <> 'marketing_opt_out' OR n.priority = 1)
+            {{InsertDeliveries}}
+            RETURNING id, status, skip_reason
+        )
+        SELECT id, status, skip_reason FROM d WHERE status <> 'PENDING'
+        """;
+
+    private const string InsertSql = $$"""
+        WITH n AS (
+            {{InsertNotifications}}
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            RETURNING id
+        ), d AS (
+            {{InsertDeliveries}}
+            -- Only the deliveries of the notifications inserted here, not of a key taken before.
+            WHERE t.notification_id IN (SELECT id FROM n)
             RETURNING id, status, skip_reason
         )
         SELECT id, NULL::text AS status, NULL::text AS skip_reason FROM n
         UNION ALL
         SELECT id, status, skip_reason FROM d
-        """;
-
-    // The statement tried first: it assumes every key is new, as it nearly always is, and so
-    // needs neither the conflict check of each notification nor the join that hands the
-    // inserted notifications to the deliveries (each delivery carries its notification's
-    // priority and times). A key that exists already fails it whole with a unique violation on
-    // notifications_idempotency_key, and the group is written again with InsertSql, which
-    // settles replays and conflicts. Only skipped deliveries come back: the rest are PENDING.
-    private const string FreshInsertSql = """
-        WITH n AS (
-            INSERT INTO notify.notifications
-                (id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
-                 priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
-            SELECT id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
-                   priority, send_at, expires_at, correlation_id, metadata::jsonb, external_id, traceparent
-            FROM unnest(@n_id, @n_tenant, @n_key, @n_hash, @n_template, @n_locale, @n_params, @n_content,
-                        @n_priority, @n_send_at, @n_expires_at, @n_correlation, @n_metadata, @n_external, @n_traceparent)
-                 AS t(id, tenant_id, idempotency_key, request_hash, template_id, locale, params, content,
-                      priority, send_at, expires_at, correlation_id, metadata, external_id, traceparent)
-        ), d AS (
-            INSERT INTO notify.deliveries
-                (id, notification_id, tenant_id, channel, recipient, platform, status, skip_reason,
-                 priority, template_version, template_locale, max_attempts, next_attempt_at, expires_at)
-            SELECT t.id, t.notification_id, t.tenant_id, t.channel, t.recipient, t.platform,
-                   CASE WHEN s.reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
-                   'suppressed:' || s.reason,
-                   t.priority, t.template_version, t.template_locale, t.max_attempts, coalesce(t.send_at, now()), t.expires_at
-            FROM unnest(@d_id, @d_notification, @d_tenant, @d_channel, @d_recipient, @d_platform,
-                        @d_template_version, @d_template_locale, @d_max_attempts, @d_priority, @d_send_at, @d_expires_at)
-                 AS t(id, notification_id, tenant_id, channel, recipient, platform, template_version, template_locale,
-                      max_attempts, priority, send_at, expires_at)
-            LEFT JOIN notify.suppressions s
-                   ON s.tenant_id = t.tenant_id AND s.channel = t.channel AND s.address = t.recipient
-                  AND (s.reason <> 'marketing_opt_out' OR t.priority = 1)
-            RETURNING id, status, skip_reason
-        )
-        SELECT id, status, skip_reason FROM d WHERE status <> 'PENDING'
         """;
 
     private const string IdempotencyKeyConstraint = "notifications_idempotency_key";
@@ -275,9 +266,9 @@ internal static class OutboxBatchStatement
         var dTemplateVersion = new int?[deliveryCount];
         var dTemplateLocale = new string?[deliveryCount];
         var dMaxAttempts = new int[deliveryCount];
-        var dPriority = fresh ? new short[deliveryCount] : null;
-        var dSendAt = fresh ? new DateTime?[deliveryCount] : null;
-        var dExpiresAt = fresh ? new DateTime?[deliveryCount] : null;
+        var dPriority = new short[deliveryCount];
+        var dSendAt = new DateTime?[deliveryCount];
+        var dExpiresAt = new DateTime?[deliveryCount];
 
         var j = 0;
         for (var i = 0; i < count; i++)
@@ -309,12 +300,9 @@ internal static class OutboxBatchStatement
                 dTemplateVersion[j] = d.TemplateVersion;
                 dTemplateLocale[j] = d.TemplateLocale;
                 dMaxAttempts[j] = d.MaxAttempts;
-                if (fresh)
-                {
-                    dPriority![j] = n.Priority;
-                    dSendAt![j] = n.SendAt;
-                    dExpiresAt![j] = n.ExpiresAt;
-                }
+                dPriority[j] = n.Priority;
+                dSendAt[j] = n.SendAt;
+                dExpiresAt[j] = n.ExpiresAt;
                 j++;
             }
         }
@@ -345,12 +333,9 @@ internal static class OutboxBatchStatement
         p.AddWithValue("d_template_version", NpgsqlDbType.Array | NpgsqlDbType.Integer, dTemplateVersion);
         p.AddWithValue("d_template_locale", NpgsqlDbType.Array | NpgsqlDbType.Text, dTemplateLocale);
         p.AddWithValue("d_max_attempts", dMaxAttempts);
-        if (fresh)
-        {
-            p.AddWithValue("d_priority", dPriority!);
-            p.AddWithValue("d_send_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, dSendAt!);
-            p.AddWithValue("d_expires_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, dExpiresAt!);
-        }
+        p.AddWithValue("d_priority", dPriority);
+        p.AddWithValue("d_send_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, dSendAt);
+        p.AddWithValue("d_expires_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, dExpiresAt);
         return command;
     }
 
