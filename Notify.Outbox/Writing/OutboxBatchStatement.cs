@@ -136,7 +136,7 @@ internal static class OutboxBatchStatement
         var deliveryState = new Dictionary<Guid, (string Status, string? SkipReason)>();
         try
         {
-            await WriteAsync(connection, leaders, fresh: true, inserted, deliveryState, cancellationToken);
+            await WriteAsync(connection, leaders, FreshInsertSql, inserted, deliveryState, cancellationToken);
             foreach (var leader in leaders)
             {
                 inserted.Add(leader.Id);
@@ -148,7 +148,7 @@ internal static class OutboxBatchStatement
             // written; write the group again, settling each key against the row that has it.
             inserted.Clear();
             deliveryState.Clear();
-            await WriteAsync(connection, leaders, fresh: false, inserted, deliveryState, cancellationToken);
+            await WriteAsync(connection, leaders, InsertSql, inserted, deliveryState, cancellationToken);
         }
 
         // A key this group lost to an earlier notification: that row was committed before our
@@ -191,19 +191,20 @@ internal static class OutboxBatchStatement
     }
 
     /// <summary>
-    /// One round trip: the tenant scope and the insert as one batch, committed at its end.
+    /// One round trip: the tenant scope and <paramref name="insertSql"/> (either statement above,
+    /// over the same arrays) as one batch, committed at its end.
     /// Notifications inserted go into <paramref name="inserted"/> (the conflict-checking
     /// statement reports them; the fresh one inserts all or nothing), deliveries not PENDING into
     /// <paramref name="deliveryState"/>.
     /// </summary>
-    private static async Task WriteAsync(NpgsqlConnection connection, List<NewNotification> leaders, bool fresh,
+    private static async Task WriteAsync(NpgsqlConnection connection, List<NewNotification> leaders, string insertSql,
         HashSet<Guid> inserted, Dictionary<Guid, (string Status, string? SkipReason)> deliveryState, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
         // Row-level security checks every row written against the group's tenants: a
         // notification can only be written for the tenant that was authenticated.
         batch.BatchCommands.Add(TenantScope.Command(leaders.Select(n => n.TenantId)));
-        batch.BatchCommands.Add(BuildInsert(leaders, fresh));
+        batch.BatchCommands.Add(BuildInsert(leaders, insertSql));
 
         await using var reader = await TenantScope.ExecuteReaderAsync(batch, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -236,7 +237,7 @@ internal static class OutboxBatchStatement
         return written;
     }
 
-    private static NpgsqlBatchCommand BuildInsert(List<NewNotification> notifications, bool fresh)
+    private static NpgsqlBatchCommand BuildInsert(List<NewNotification> notifications, string sql)
     {
         var count = notifications.Count;
         var deliveryCount = notifications.Sum(n => n.Deliveries.Count);
@@ -307,7 +308,7 @@ internal static class OutboxBatchStatement
             }
         }
 
-        var command = new NpgsqlBatchCommand(fresh ? FreshInsertSql : InsertSql);
+        var command = new NpgsqlBatchCommand(sql);
         var p = command.Parameters;
         p.AddWithValue("n_id", nId);
         p.AddWithValue("n_tenant", nTenant);
