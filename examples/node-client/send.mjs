@@ -1,5 +1,5 @@
 // Sends one email notification to Notify with the development API key, then reads its
-// status back. Usage (with the AppHost running):  npm install && node send.mjs [email]
+// status back until it is delivered. Usage (with the AppHost running):  npm install && node send.mjs [email]
 // Finds the ingress and key in <repo>/.notify/endpoints.json, or NOTIFY_ADDRESS / NOTIFY_API_KEY.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -45,8 +45,21 @@ const sent = await call('Send', {
 });
 console.log('Send ->', JSON.stringify(sent));
 
-const status = await call('GetNotification', { notification_id: sent.notification_id });
-for (const d of status.deliveries) {
-  console.log(`delivery ${d.delivery_id} ${d.channel} ${d.recipient_masked}: ${d.status} (attempts ${d.attempt_count}/${d.max_attempts})`);
+// Read the status back until every delivery has left the queue (or 15 s have passed): an OK from
+// Send means committed; the channel process then delivers it within moments.
+const inFlight = new Set(['DELIVERY_STATUS_PENDING', 'DELIVERY_STATUS_SENDING', 'DELIVERY_STATUS_RETRYING']);
+const deadline = Date.now() + 15_000;
+let last = '';
+for (;;) {
+  const status = await call('GetNotification', { notification_id: sent.notification_id });
+  const lines = status.deliveries.map(d =>
+    `delivery ${d.delivery_id} ${d.channel} ${d.recipient_masked}: ${d.status} (attempts ${d.attempt_count}/${d.max_attempts})`);
+  if (lines.join('\n') !== last) {
+    console.log((last = lines.join('\n')));
+  }
+  if (!status.deliveries.some(d => inFlight.has(d.status)) || Date.now() > deadline) {
+    break;
+  }
+  await new Promise(wake => setTimeout(wake, 200));
 }
 client.close();
