@@ -163,6 +163,12 @@ public sealed class PostgresServer : IAsyncDisposable
             $"-k '{_data.SocketDirectory}'",
             $"-c max_connections={_options.MaxConnections}",
             $"-c shared_buffers={_options.SharedBuffers}",
+            // A new 16 MB WAL segment is zero-filled by the backend that needs it while it holds
+            // the WAL write lock, so every commit waits for it: at 5,000 Sends/s a segment fills
+            // every ~4 s and each fill stalled all callers ~50 ms (bench/RESULTS.md, eighth
+            // session). Off, a new segment is created at its size without being written; commits
+            // are still flushed (fdatasync) before they are acknowledged.
+            "-c wal_init_zero=off",
         };
         if (!_options.Durable)
         {
