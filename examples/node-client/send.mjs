@@ -1,5 +1,5 @@
 // Sends one email notification to Notify with the development API key, then reads its
-// status back until it is delivered. Usage (with the AppHost running):  npm install && node send.mjs [email]
+// status back until the provider has it. Usage (with the AppHost running):  npm install && node send.mjs [email]
 // Finds the ingress and key in <repo>/.notify/endpoints.json, or NOTIFY_ADDRESS / NOTIFY_API_KEY.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using Notify.AppHost;
 using Notify.Hosting;
-using RepositoryRoot = Notify.AppHost.RepositoryRoot;
 
 namespace Notify.Tests.Hosting;
 
