@@ -7,8 +7,9 @@ namespace Notify.Outbox.Writing;
 /// <summary>
 /// The SQL of one group commit: every notification and delivery of the group is inserted
 /// by a single statement over arrays, and suppressed addresses become SKIPPED in the same
-/// statement. The statement first assumes every idempotency key is new; a group with a key
-/// already taken is written again by one that settles each key (see FreshInsertSql). The two statements (tenant scope, insert) go as one batch without BEGIN or COMMIT:
+/// statement. That statement first assumes every idempotency key is new; a group with a key
+/// already taken is written again by one that settles each key (see FreshInsertSql). The tenant
+/// scope and the insert go as one batch without BEGIN or COMMIT:
 /// PostgreSQL runs a batch (one Sync) as one implicit transaction and commits it at its end,
 /// so a group costs one round trip, commit included. The workers are woken after the commit
 /// (<see cref="OutboxWakeUps"/>).

@@ -14,6 +14,7 @@ public sealed class DrainProbe : IDisposable
     private long _reported;
     private int _first;
     private readonly Timer _timer;
+    private readonly Lock _reporting = new();
 
     public DrainProbe()
     {
@@ -34,11 +35,11 @@ public sealed class DrainProbe : IDisposable
     }
 
     // Under a lock: two threads reporting at once could otherwise print their counts in the
-    // wrong order, and the orchestrator (which keeps the last line) would wait for ever for
-    // the count it had already been told.
+    // wrong order, and an orchestrator that keeps the last line would wait for ever for the
+    // count it had already been told.
     private void Report()
     {
-        lock (_timer)
+        lock (_reporting)
         {
             var handled = Interlocked.Read(ref _handled);
             if (handled > _reported)
