@@ -9,6 +9,9 @@ namespace Notify.Tests.Shutdown;
 /// Several clients sending to the ingress at once, as a real client does: every notification
 /// has its idempotency key, and a call that fails with UNAVAILABLE, a deadline or a broken
 /// connection is sent again, same keys, until it is answered OK. Any other error ends the run.
+/// The callers keep sending until the server has been signalled and each of them has had a few
+/// calls answered that it started after the signal, so the load spans the signal however fast
+/// the machine is.
 /// </summary>
 public sealed class IngressCallers(Uri ingress, Metadata apiKey, Func<int, SendRequest> request) : IDisposable
 {
@@ -20,6 +23,7 @@ public sealed class IngressCallers(Uri ingress, Metadata apiKey, Func<int, SendR
     private int _replayed;
     private int _next;
     private int _inFlight;
+    private int _callsAfterSignal;
     private long _signalAt = long.MaxValue;
 
     /// <summary>Each idempotency key answered OK, with the answer.</summary>
@@ -46,15 +50,27 @@ public sealed class IngressCallers(Uri ingress, Metadata apiKey, Func<int, SendR
     /// <summary>Notifications per SendBatch call: big enough that a call spends a while in the server (a group commit of its own).</summary>
     public const int BatchSize = 20;
 
-    /// <summary>Runs <paramref name="callers"/> clients, each making <paramref name="callsPerCaller"/> calls (Send and SendBatch taking turns).</summary>
-    public Task RunAsync(int callers, int callsPerCaller, CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(() => CallerAsync(callsPerCaller, cancellationToken), cancellationToken)));
+    /// <summary>Notifications the callers made (each with its own idempotency key), answered or not.</summary>
+    public int Issued => Volatile.Read(ref _next);
 
-    private async Task CallerAsync(int calls, CancellationToken cancellationToken)
+    /// <summary>Calls answered OK that were started after <see cref="SignalSent"/>, by all callers.</summary>
+    public int AnsweredAfterSignal => Volatile.Read(ref _callsAfterSignal);
+
+    /// <summary>
+    /// Runs <paramref name="callers"/> clients, Send and SendBatch taking turns, until the signal
+    /// is sent and each client has had <paramref name="callsAfterSignal"/> calls answered that it
+    /// started after it.
+    /// </summary>
+    public Task RunAsync(int callers, int callsAfterSignal, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(() => CallerAsync(callsAfterSignal, cancellationToken), cancellationToken)));
+
+    private async Task CallerAsync(int callsAfterSignal, CancellationToken cancellationToken)
     {
         var client = new NotifyService.NotifyServiceClient(_channel);
-        for (var call = 0; call < calls; call++)
+        var answeredAfterSignal = 0;
+        for (var call = 0; answeredAfterSignal < callsAfterSignal; call++)
         {
+            var startedAfterSignal = Volatile.Read(ref _signalAt) != long.MaxValue;
             var items = Enumerable.Range(0, call % 2 == 0 ? 1 : BatchSize).Select(_ => request(Interlocked.Increment(ref _next))).ToList();
             while (true)
             {
@@ -86,6 +102,11 @@ public sealed class IngressCallers(Uri ingress, Metadata apiKey, Func<int, SendR
                 Interlocked.Add(ref _replayed, replayed);
                 Interlocked.Increment(ref _answered);
                 Ended(started, replayed > 0 ? "OK (replayed)" : "OK");
+                if (startedAfterSignal)
+                {
+                    answeredAfterSignal++;
+                    Interlocked.Increment(ref _callsAfterSignal);
+                }
                 break;
             }
         }
